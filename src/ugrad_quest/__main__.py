@@ -1,0 +1,3 @@
+from ugrad_quest.cli.app import main
+
+main()

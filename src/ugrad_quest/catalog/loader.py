@@ -1,0 +1,189 @@
+"""Load quest.yaml files into models, reporting a broken file by path and field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ugrad_quest.catalog.models import FORMAT_VERSION, Quest, Task
+from ugrad_quest.errors import QuestError
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class QuestFileError(QuestError):
+    def __init__(self, path: Path, where: str, problem: str):
+        self.path, self.where, self.problem = path, where, problem
+        location = f"{where} " if where else ""
+        super().__init__(f"{path}: {location}{problem}")
+
+
+class _Fields:
+    """Pulls typed fields out of one YAML mapping, naming the field when one is wrong."""
+
+    def __init__(self, path: Path, prefix: str, raw: Any, known: set[str]):
+        self.path, self.prefix = path, prefix
+        if not isinstance(raw, dict):
+            self.fail("", f"must be a mapping, got {type(raw).__name__}")
+        unknown = sorted(set(map(str, raw)) - known)
+        if unknown:
+            self.fail(unknown[0], f"is not a known field (known: {', '.join(sorted(known))})")
+        self.raw = raw
+
+    def where(self, name: str) -> str:
+        return f"{self.prefix}{name}" if not self.prefix or not name else f"{self.prefix}.{name}"
+
+    def fail(self, name: str, problem: str):
+        raise QuestFileError(self.path, self.where(name) if name else self.prefix, problem)
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if name not in self.raw:
+            if default is ...:
+                self.fail(name, "is missing")
+            return default
+        value = self.raw[name]
+        # bool is an int in Python; a YAML `true` is never a valid number here.
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+            self.fail(name, f"must be {_describe(kind)}, got {value!r}")
+        return value
+
+    def text(self, name: str, default: Any = ...) -> str:
+        value = self.get(name, str, default)
+        if isinstance(value, str) and not value.strip():
+            self.fail(name, "must not be empty")
+        return value.strip() if isinstance(value, str) else value
+
+    def ident(self, name: str) -> str:
+        value = self.text(name)
+        if not _ID.match(value):
+            self.fail(name, f"must use lowercase letters, digits and dashes, got {value!r}")
+        return value
+
+    def count(self, name: str, default: Any = ..., *, positive: bool = False) -> int | float:
+        value = self.get(name, (int, float), default)
+        if value < 0 or (positive and value == 0):
+            self.fail(name, f"must be {'positive' if positive else 'zero or more'}, got {value!r}")
+        return value
+
+    def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
+        values = self.get(name, list, default)
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value.strip():
+                self.fail(f"{name}[{i}]", f"must be non-empty text, got {value!r}")
+        return tuple(v.strip() for v in values)
+
+
+def _as_tuple(kind):
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _describe(kind) -> str:
+    names = {str: "text", int: "a whole number", float: "a number", list: "a list", bool: "true or false", dict: "a mapping"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout"}
+_QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks"}
+
+
+def _task(path: Path, index: int, raw: Any) -> Task:
+    f = _Fields(path, f"tasks[{index}]", raw, _TASK_FIELDS)
+    xp = f.count("xp")
+    if not isinstance(xp, int):
+        f.fail("xp", f"must be a whole number, got {xp!r}")
+    return Task(
+        id=f.ident("id"),
+        title=f.text("title"),
+        concept=f.text("concept"),
+        hints=f.strings("hints", []),
+        xp=xp,
+        required=f.get("required", bool, True),
+        timeout=float(f.count("timeout", 10, positive=True)),
+    )
+
+
+def load_quest(quest_dir: Path) -> Quest:
+    path = quest_dir / "quest.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QuestFileError(path, "", "does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QuestFileError(path, "", f"cannot be read ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise QuestFileError(path, at, f"is not valid YAML ({problem})") from None
+    f = _Fields(path, "", raw, _QUEST_FIELDS)
+    version = f.get("format_version", int)
+    if version != FORMAT_VERSION:
+        f.fail("format_version", f"is {version}, but this version of ugrad-quest reads format {FORMAT_VERSION}")
+    quest_id = f.ident("id")
+    if quest_id != quest_dir.name:
+        f.fail("id", f"is {quest_id!r} but the folder is named {quest_dir.name!r}")
+    xp = f.count("xp")
+    if not isinstance(xp, int):
+        f.fail("xp", f"must be a whole number, got {xp!r}")
+    raw_tasks = f.get("tasks", list)
+    if not raw_tasks:
+        f.fail("tasks", "must list at least one task")
+    tasks = tuple(_task(path, i, t) for i, t in enumerate(raw_tasks))
+    seen: set[str] = set()
+    for i, task in enumerate(tasks):
+        if task.id in seen:
+            raise QuestFileError(path, f"tasks[{i}].id", f"repeats the task id {task.id!r}")
+        seen.add(task.id)
+    return Quest(
+        format_version=version,
+        id=quest_id,
+        title=f.text("title"),
+        summary=f.text("summary"),
+        xp=xp,
+        requires=f.strings("requires", []),
+        tasks=tasks,
+        root=quest_dir,
+    )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    quests: tuple[Quest, ...]
+
+    def get(self, quest_id: str) -> Quest:
+        for quest in self.quests:
+            if quest.id == quest_id:
+                return quest
+        known = ", ".join(q.id for q in self.quests) or "none"
+        raise QuestError(f"There is no quest called {quest_id!r} (known quests: {known}).")
+
+
+def load_catalog(root: Path) -> Catalog:
+    """Every quest under root, in dependency order (a quest after the quests it requires)."""
+    if not root.is_dir():
+        raise QuestError(f"The quest folder {root} does not exist.")
+    quests = {q.id: q for q in (load_quest(d) for d in sorted(root.iterdir()) if (d / "quest.yaml").is_file())}
+    for quest in quests.values():
+        for i, req in enumerate(quest.requires):
+            if req not in quests:
+                raise QuestFileError(quest.root / "quest.yaml", f"requires[{i}]", f"names an unknown quest {req!r}")
+    ordered: list[Quest] = []
+    visiting: set[str] = set()
+
+    def visit(q: Quest) -> None:
+        if q in ordered:
+            return
+        if q.id in visiting:
+            raise QuestFileError(q.root / "quest.yaml", "requires", "forms a cycle of quests requiring each other")
+        visiting.add(q.id)
+        for req in q.requires:
+            visit(quests[req])
+        ordered.append(q)
+
+    for q in quests.values():
+        visit(q)
+    return Catalog(tuple(ordered))

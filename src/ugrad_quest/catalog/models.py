@@ -1,0 +1,65 @@
+"""Typed models of quest.yaml (format_version 1). Each field's docstring is the format's documentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    """Stable identifier (lowercase, digits, dashes); hidden tests name it in @pytest.mark.task and scripts rely on it."""
+    title: str
+    """Short name shown in reports."""
+    concept: str
+    """What passing this task shows the learner understands; used in the XP review."""
+    hints: tuple[str, ...]
+    """Ordered hints, revealed one at a time by `quest hint`."""
+    xp: int
+    """XP awarded the first time the task passes."""
+    required: bool = True
+    """Required tasks must all pass to complete the quest; bonus tasks (false) only earn XP."""
+    timeout: float = 10.0
+    """Seconds the task's hidden tests may run in total before they are stopped and reported as a timeout."""
+
+
+@dataclass(frozen=True)
+class Quest:
+    format_version: int
+    """Version of this file format; the loader rejects versions it does not know."""
+    id: str
+    """Stable identifier, equal to the quest's folder name."""
+    title: str
+    """Name shown in `quest list` and reports."""
+    summary: str
+    """One or two sentences on what the learner builds."""
+    xp: int
+    """XP awarded once, when every required task has passed."""
+    requires: tuple[str, ...]
+    """Quest ids that must be complete before this one can be started."""
+    tasks: tuple[Task, ...]
+    """The tasks, in the order a learner should do them."""
+    root: Path = field(compare=False)
+    """The quest's folder (holding quest.yaml, starter/ and hidden/); set by the loader."""
+
+    @property
+    def starter_dir(self) -> Path:
+        return self.root / "starter"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.root / "hidden"
+
+    @property
+    def required_tasks(self) -> tuple[Task, ...]:
+        return tuple(t for t in self.tasks if t.required)
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    @property
+    def total_timeout(self) -> float:
+        return sum(t.timeout for t in self.tasks)
