@@ -1,0 +1,163 @@
+"""The `quest` command: parse, call a service, hand the result to a renderer.
+
+Services and renderers are imported inside each command so `quest --help` and `quest list`
+never load SQLModel, pytest or hypothesis.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ugrad_quest import __version__
+from ugrad_quest.errors import QuestError
+
+app = typer.Typer(
+    name="quest",
+    help="Rebuild an autograd engine from scratch, one checked quest at a time.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """A QuestError becomes one sentence on stderr and exit 2; Ctrl-C stops quietly."""
+    try:
+        yield
+    except QuestError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: nothing was recorded.", err=True)
+        raise typer.Exit(130) from None
+
+
+def _context():
+    from ugrad_quest.services.context import Context
+
+    return Context.from_environment()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ugrad-quest {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Show the version and exit.")] = None,
+) -> None:
+    """Rebuild an autograd engine from scratch, one checked quest at a time.
+
+    Start with `quest start value`, edit ugrad/engine.py, then `quest check`.
+    """
+
+
+@app.command("list")
+def list_command(json_output: JsonOption = False) -> None:
+    """List the quests and where you stand on each (locked, available, in progress, complete)."""
+    with _errors():
+        from ugrad_quest.services.listing import list_quests
+
+        rows = list_quests(_context())
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            typer.echo(json_view.dumps(json_view.quest_list(rows)))
+            return
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+
+        stdout_console().print(views.quest_list(rows))
+
+
+@app.command()
+def start(
+    quest: Annotated[str, typer.Argument(help="The quest to start, e.g. value.")],
+    directory: Annotated[Optional[Path], typer.Option("--dir", help="Workspace folder (default: the current workspace or folder).")] = None,
+    package: Annotated[Optional[str], typer.Option("--package", help="The package holding your engine (default: ugrad). "
+                                                   "Name an existing one to have it checked.")] = None,
+) -> None:
+    """Start a quest: scaffold its starter files (never over yours) and record the start."""
+    with _errors():
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+        from ugrad_quest.services.start import start_quest
+
+        result = start_quest(_context(), quest, directory, package)
+        stdout_console().print(views.start(result))
+
+
+@app.command()
+def check(
+    quest: Annotated[Optional[str], typer.Argument(help="The quest to check (default: the one started last here).")] = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Check only this task (repeatable).")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the hidden tests against your code and report each task. Exit 0 when every required task passes, 1 otherwise."""
+    with _errors():
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stderr_console, stdout_console
+        from ugrad_quest.render.progress import check_progress
+        from ugrad_quest.services.check import check_quest
+
+        ctx = _context()
+        with check_progress(stderr_console(), enabled=not json_output) as on_progress:
+            result = check_quest(ctx, quest, task, on_progress=on_progress)
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            typer.echo(json_view.dumps(json_view.check(result)))
+        else:
+            stdout_console().print(views.check(result))
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+def hint(task: Annotated[Optional[str], typer.Argument(help="The task (default: the first one not yet passed).")] = None) -> None:
+    """Show the next hint for a task of the current quest."""
+    with _errors():
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+        from ugrad_quest.services.hint import next_hint
+
+        stdout_console().print(views.hint(next_hint(_context(), task)))
+
+
+@app.command()
+def profile(json_output: JsonOption = False) -> None:
+    """Show your trainer card: level, XP, streak and the log of what you earned."""
+    with _errors():
+        from ugrad_quest.services.profile import build_profile
+
+        card = build_profile(_context())
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            typer.echo(json_view.dumps(json_view.profile(card)))
+            return
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+
+        console = stdout_console()
+        console.print(views.profile(card, console))
+
+
+def main() -> None:
+    app(prog_name="quest")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Rich renderables and JSON views of service results. Never queries the store."""

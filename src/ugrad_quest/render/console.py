@@ -1,0 +1,19 @@
+"""Consoles are made here and passed in, so tests can render into a fixed-width StringIO."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.theme import Theme
+
+THEME = Theme({
+    "passed": "bold green", "failed": "bold red", "error": "bold magenta", "timeout": "bold yellow",
+    "muted": "dim", "xp": "bold cyan", "title": "bold", "hint": "italic",
+})
+
+
+def stdout_console() -> Console:
+    return Console(theme=THEME, highlight=False)
+
+
+def stderr_console() -> Console:
+    return Console(theme=THEME, stderr=True, highlight=False)

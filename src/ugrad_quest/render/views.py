@@ -1,0 +1,136 @@
+"""Text views of each command's result."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ugrad_quest.services.check import CheckResult
+from ugrad_quest.services.hint import HintResult
+from ugrad_quest.services.listing import QuestStatus
+from ugrad_quest.services.profile import Profile
+from ugrad_quest.services.start import INSTALLED, StartResult
+
+MARKS = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
+STATUS_STYLE = {"complete": "passed", "in progress": "xp", "available": "title", "locked": "muted"}
+
+
+def quest_list(rows: list[QuestStatus]) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("quest", style="title", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("tasks", justify="right", no_wrap=True)
+    table.add_column("XP", justify="right", no_wrap=True)
+    table.add_column("what you build", ratio=1)
+    for row in rows:
+        status = Text(row.status, style=STATUS_STYLE[row.status])
+        if row.status == "locked":
+            status.append(f" (needs {', '.join(row.requires)})", style="muted")
+        table.add_row(row.id, status, f"{row.tasks_passed}/{row.tasks_total}", str(row.xp), row.title)
+    return table
+
+
+def start(result: StartResult) -> RenderableType:
+    lines = Text()
+    verb = "Restarted" if result.already_started else "Started"
+    lines.append(f"{verb} quest ", style="title").append(result.title, style="xp")
+    lines.append(f" in {result.workspace}\n")
+    for rel in result.created:
+        lines.append("  created  ", style="passed").append(f"{rel}\n")
+    for rel in result.kept:
+        lines.append("  kept     ", style="muted").append(f"{rel} (already there, not touched)\n")
+    if result.package_source == INSTALLED:
+        lines.append(f"  checking the installed package {result.package!r}; nothing was scaffolded\n", style="muted")
+    lines.append("\nNext: ", style="title")
+    lines.append(f"{result.first_task.title}. {result.first_task.concept}\n")
+    lines.append("Edit your code, then run ", style="muted").append("quest check", style="title")
+    lines.append(" (and ", style="muted").append("quest hint", style="title").append(" when stuck).", style="muted")
+    return lines
+
+
+def check(result: CheckResult) -> RenderableType:
+    table = Table(box=None, pad_edge=False, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(ratio=1)
+    table.add_column(justify="right", no_wrap=True)
+    for task in result.tasks:
+        mark = Text(MARKS[task.status], style=task.status)
+        name = Text(task.id, style="title")
+        if not task.required:
+            name.append(" (bonus)", style="muted")
+        detail = Text(task.status if task.status != "passed" else task.title, style=task.status if task.status != "passed" else "")
+        if task.message:
+            detail = Text(task.status + ": ", style=task.status).append(task.message, style="")
+        xp = Text(f"+{task.xp_awarded} XP", style="xp") if task.xp_awarded else Text("")
+        table.add_row(mark, name, detail, xp)
+    parts: list[RenderableType] = [Text.assemble(("Checked ", "title"), (result.title, "xp"),
+                                                 (f"  ({result.duration:.1f} s)", "muted")), table]
+    if result.output_bytes:
+        more = result.output_bytes - len(result.output.encode())
+        shown = escape(result.output.rstrip()[-1500:])
+        note = f"\n… {more} more bytes not shown" if more > 0 else ""
+        parts.append(Panel(Text(shown + note, style="muted"), title="your code printed", title_align="left"))
+    for problem in result.problems:
+        parts.append(Text(f"quest problem (not your code): {problem}", style="error"))
+    summary = Text()
+    if result.quest_xp_awarded:
+        summary.append(f"Quest complete! +{result.quest_xp_awarded} XP for finishing {result.title}.\n", style="passed")
+    if result.xp_awarded:
+        summary.append(f"+{result.xp_awarded} XP this check", style="xp")
+        if result.level_after > result.level_before:
+            summary.append(f"  Level up! Lv. {result.level_before} → Lv. {result.level_after}", style="xp")
+        summary.append("\n")
+    if result.passed:
+        summary.append("All required tasks pass." if not result.next_task else "Checked tasks pass.", style="passed")
+        if result.next_task:
+            summary.append(f" Next: {result.next_task}.", style="title")
+    else:
+        summary.append("Not there yet. ", style="failed")
+        summary.append("Fix the first failing task, run quest check again, or ask for a quest hint.")
+    parts.append(summary)
+    return Group(*parts)
+
+
+def hint(result: HintResult) -> RenderableType:
+    if not result.number:
+        return Text(result.text)
+    title = f"Hint {result.number}/{result.total} for {result.task_id} ({result.task_title})"
+    footer = "" if result.number < result.total else "That was the last hint for this task."
+    body = Text(result.text, style="hint")
+    if footer:
+        body.append("\n" + footer, style="muted")
+    return Panel(body, title=title, title_align="left")
+
+
+def xp_bar(into: int, span: int, width: int) -> Text:
+    filled = round(width * into / span) if span else width
+    return Text.assemble(("█" * filled, "xp"), ("░" * (width - filled), "muted"))
+
+
+def profile(p: Profile, console: Console) -> RenderableType:
+    width = max(10, min(30, console.width - 30))
+    head = Text.assemble((p.trainer, "title"), "\n", (f"Lv. {p.level}", "xp"),
+                         f"  EXP {p.xp_into_level} / {p.xp_for_level}  ", xp_bar(p.xp_into_level, p.xp_for_level, width),
+                         ("\n", ""), (f"total XP {p.xp}", "muted"))
+    summary = Text.assemble(
+        ("tasks ", "muted"), (str(p.tasks_completed), "title"), ("   quests ", "muted"), (str(p.quests_completed), "title"),
+        ("   streak ", "muted"), (f"{p.streak} day{'s' if p.streak != 1 else ''}", "title"),
+        ("   longest ", "muted"), (str(p.longest_streak), "title"),
+        ("   badges ", "muted"), (str(len(p.badges)), "title"), ("   quizzes ", "muted"), (str(p.quizzes), "title"),
+    )
+    log = Table(box=None, show_header=False, pad_edge=False)
+    log.add_column(style="muted", no_wrap=True)
+    log.add_column(style="xp", justify="right", no_wrap=True)
+    log.add_column(ratio=1)
+    for entry in p.log:
+        log.add_row(entry.date.isoformat(), f"+{entry.xp}", entry.review)
+    body: list[RenderableType] = [head, Text(""), summary]
+    if p.log:
+        body += [Text(""), Text("Log", style="title"), log]
+    else:
+        body += [Text(""), Text("No XP yet: run quest start value, then quest check.", style="muted")]
+    return Panel(Group(*body), title="Trainer card", title_align="left", width=min(console.width, 100))

@@ -1,0 +1,1 @@
+"""Game rules: pure functions of events and a clock. No I/O."""

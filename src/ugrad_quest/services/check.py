@@ -1,0 +1,120 @@
+"""`quest check`: run the hidden suite, then record the attempt and its awards in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ugrad_quest import workspace as ws_mod
+from ugrad_quest.errors import QuestError
+from ugrad_quest.rules import awards as award_rules
+from ugrad_quest.rules.levels import level_progress
+from ugrad_quest.runner import TestOutcome, run_suite
+from ugrad_quest.runner.protocol import PASSED
+from ugrad_quest.services.context import Context
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    id: str
+    title: str
+    status: str
+    required: bool
+    message: str
+    xp_awarded: int
+    tests_passed: int
+    tests_total: int
+    duration: float
+
+
+@dataclass
+class CheckResult:
+    quest_id: str
+    title: str
+    passed: bool
+    """Every required task that was checked passed (with --task: the named tasks passed)."""
+    tasks: list[TaskReport]
+    xp_awarded: int
+    quest_xp_awarded: int
+    badges_awarded: list[str]
+    duration: float
+    level_before: int
+    level_after: int
+    next_task: str | None
+    """The first task still to pass, for the learner's next step."""
+    output: str = ""
+    output_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[TestOutcome, int, int], None]
+
+
+def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] | None = None,
+                on_progress: ProgressCallback | None = None) -> CheckResult:
+    ws = ws_mod.require(ctx.cwd)
+    quest_id = quest_id or ws.active_quest
+    if quest_id is None:
+        raise QuestError(f"No quest is started in {ws.root}; run `quest start value` first.")
+    quest = ctx.catalog.get(quest_id)
+    if quest.id not in ws.quests:
+        raise QuestError(f"Quest {quest.id!r} is not started in {ws.root}; run `quest start {quest.id}` first.")
+    for task_id in task_ids or []:
+        if quest.task(task_id) is None:
+            known = ", ".join(t.id for t in quest.tasks)
+            raise QuestError(f"Quest {quest.id!r} has no task {task_id!r} (tasks: {known}).")
+
+    store = ctx.open_store()  # before the run: a damaged database stops us before any work is done
+    try:
+        moment, today = ctx.now()
+        suite = run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress)
+        checked = [t for t in quest.tasks if t.id in suite.tasks]
+        passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
+        return _record(store, quest, ws, suite, checked, passed, moment, today)
+    finally:
+        store.close()
+
+
+def _record(store, quest, ws, suite, checked, passed, moment, today) -> CheckResult:
+    from ugrad_quest.store import progress as rows
+
+    earned: dict[str, int] = {}
+    quest_xp = 0
+    with store.session() as session:
+        # One transaction, under SQLite's write lock: a concurrent check waits, then finds the
+        # passes already recorded and awards nothing twice (the unique keys guarantee it).
+        xp_before = rows.total_xp(session)
+        attempt_id = rows.add_attempt(
+            session, quest.id, str(ws.root), ws.package, moment, today, int(suite.duration * 1000), passed,
+            [(t.id, suite.tasks[t.id].status, int(suite.tasks[t.id].duration * 1000), suite.tasks[t.id].message)
+             for t in checked])
+        first_passes = [t for t in checked if suite.tasks[t.id].passed
+                        and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
+        checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
+        for task in first_passes:
+            award = award_rules.task_award(quest, task, checks.get(task.id, 1))
+            if rows.add_award(session, award.kind, award.quest_id, award.task_id, award.xp, award.review,
+                              moment, today, attempt_id):
+                earned[task.id] = award.xp
+        ever_passed = {t for _, t in rows.passed_tasks(session, quest.id)}
+        completion = award_rules.quest_award(quest, ever_passed)
+        if completion and rows.add_award(session, completion.kind, completion.quest_id, "", completion.xp,
+                                         completion.review, moment, today, attempt_id):
+            quest_xp = completion.xp
+        xp_after = rows.total_xp(session)
+
+    reports = [
+        TaskReport(id=t.id, title=t.title, status=suite.tasks[t.id].status, required=t.required,
+                   message=suite.tasks[t.id].message, xp_awarded=earned.get(t.id, 0),
+                   tests_passed=suite.tasks[t.id].tests_passed, tests_total=suite.tasks[t.id].tests_total,
+                   duration=suite.tasks[t.id].duration)
+        for t in checked
+    ]
+    next_task = next((t.id for t in quest.tasks if t.id not in ever_passed), None)
+    return CheckResult(
+        quest_id=quest.id, title=quest.title, passed=passed, tasks=reports,
+        xp_awarded=sum(earned.values()) + quest_xp, quest_xp_awarded=quest_xp, badges_awarded=[],
+        duration=suite.duration, level_before=level_progress(xp_before).level,
+        level_after=level_progress(xp_after).level, next_task=next_task,
+        output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems,
+    )

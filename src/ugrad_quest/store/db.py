@@ -1,0 +1,93 @@
+"""Engine and sessions: one SQLite file, migrated forward on open, writes in IMMEDIATE transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from ugrad_quest.store import migrations
+from ugrad_quest.store.errors import StoreError, explain
+
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+class Store:
+    """The learner's progress database. Open it with Store.open(path)."""
+
+    def __init__(self, engine: Engine, path: Path):
+        self.engine, self.path = engine, path
+
+    @classmethod
+    def open(cls, path: Path) -> "Store":
+        if path.parent.exists() and not path.parent.is_dir():
+            raise StoreError(f"QUEST_HOME {path.parent} is a file, not a folder.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
+        if path.exists() and path.stat().st_size:
+            _check_header(path)
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "isolation_level": None, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")
+
+        # The driver runs in autocommit mode so we decide when transactions start: IMMEDIATE takes
+        # the write lock up front, so two concurrent checks queue instead of failing mid-award.
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        store = cls(engine, path)
+        store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                done = migrations.applied(conn)
+                todo = migrations.pending(done)
+            for migration in todo:
+                with self.engine.begin() as conn:
+                    # Re-read inside the lock: another process may have migrated meanwhile.
+                    if migration.__name__ in migrations.applied(conn):
+                        continue
+                    migration(conn)
+                    migrations.record(conn, migration)
+        except DBAPIError as exc:
+            raise explain(exc, self.path) from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back (nothing written) on any error."""
+        try:
+            with Session(self.engine) as session:
+                with session.begin():
+                    yield session
+        except DBAPIError as exc:
+            raise explain(exc, self.path) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLAlchemy tries to write to it."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise StoreError(f"The progress database {path} cannot be read: {exc.strerror}.") from None
+    if header != b"SQLite format 3\x00":
+        raise explain(sqlite3.DatabaseError("file is not a database"), path)

@@ -1,0 +1,97 @@
+"""Named, ordered, recorded schema migrations; each runs in its own transaction.
+
+Never edit a migration that has shipped: add the next one. tests/test_store.py checks that the
+migrated schema matches the SQLModel tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
+
+Migration = Callable[[Connection], None]
+
+
+def m001_initial(conn: Connection) -> None:
+    for statement in (
+        """CREATE TABLE quest_start (
+            id INTEGER NOT NULL PRIMARY KEY,
+            quest_id VARCHAR NOT NULL UNIQUE,
+            workspace VARCHAR NOT NULL,
+            package VARCHAR NOT NULL,
+            started_at DATETIME NOT NULL,
+            local_date DATE NOT NULL)""",
+        """CREATE TABLE attempt (
+            id INTEGER NOT NULL PRIMARY KEY,
+            quest_id VARCHAR NOT NULL,
+            workspace VARCHAR NOT NULL,
+            package VARCHAR NOT NULL,
+            started_at DATETIME NOT NULL,
+            local_date DATE NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            passed BOOLEAN NOT NULL)""",
+        "CREATE INDEX ix_attempt_quest_id ON attempt (quest_id)",
+        """CREATE TABLE attempt_task (
+            id INTEGER NOT NULL PRIMARY KEY,
+            attempt_id INTEGER NOT NULL REFERENCES attempt (id),
+            task_id VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            message VARCHAR NOT NULL)""",
+        "CREATE INDEX ix_attempt_task_attempt_id ON attempt_task (attempt_id)",
+        """CREATE TABLE task_pass (
+            id INTEGER NOT NULL PRIMARY KEY,
+            quest_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            attempt_id INTEGER NOT NULL REFERENCES attempt (id),
+            passed_at DATETIME NOT NULL,
+            local_date DATE NOT NULL,
+            UNIQUE (quest_id, task_id))""",
+        """CREATE TABLE xp_award (
+            id INTEGER NOT NULL PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            quest_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            xp INTEGER NOT NULL,
+            awarded_at DATETIME NOT NULL,
+            local_date DATE NOT NULL,
+            review VARCHAR NOT NULL,
+            attempt_id INTEGER REFERENCES attempt (id),
+            UNIQUE (kind, quest_id, task_id))""",
+        "CREATE INDEX ix_xp_award_local_date ON xp_award (local_date)",
+        """CREATE TABLE hint_reveal (
+            id INTEGER NOT NULL PRIMARY KEY,
+            quest_id VARCHAR NOT NULL,
+            task_id VARCHAR NOT NULL,
+            hint_index INTEGER NOT NULL,
+            revealed_at DATETIME NOT NULL,
+            local_date DATE NOT NULL,
+            UNIQUE (quest_id, task_id, hint_index))""",
+        """CREATE TABLE setting (
+            "key" VARCHAR NOT NULL PRIMARY KEY,
+            value VARCHAR NOT NULL)""",
+    ):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_initial]
+
+
+def applied(conn: Connection) -> set[str]:
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR NOT NULL PRIMARY KEY, applied_at VARCHAR NOT NULL)")
+    return {row[0] for row in conn.exec_driver_sql("SELECT name FROM _migrations")}
+
+
+def pending(done: set[str]) -> list[Migration]:
+    return [m for m in MIGRATIONS if m.__name__ not in done]
+
+
+def record(conn: Connection, migration: Migration) -> None:
+    conn.exec_driver_sql("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                         (migration.__name__, dt.datetime.now(dt.timezone.utc).isoformat()))
+
+
+HEAD = MIGRATIONS[-1].__name__

@@ -1,0 +1,94 @@
+"""SQLModel tables. The log is event-sourced: levels, streaks and summaries are derived from these rows.
+
+Dates in `local_date` are the learner's local calendar date at the moment of the event, stored
+then (not recomputed later), so a streak never changes when the learner changes time zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class QuestStart(SQLModel, table=True):
+    __tablename__ = "quest_start"
+    id: int | None = Field(default=None, primary_key=True)
+    quest_id: str = Field(unique=True)
+    workspace: str
+    package: str
+    started_at: dt.datetime
+    local_date: dt.date
+
+
+class Attempt(SQLModel, table=True):
+    """One `quest check` run."""
+
+    __tablename__ = "attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    quest_id: str = Field(index=True)
+    workspace: str
+    package: str
+    started_at: dt.datetime
+    local_date: dt.date
+    duration_ms: int
+    passed: bool
+
+
+class AttemptTask(SQLModel, table=True):
+    """The status of one task in one check run."""
+
+    __tablename__ = "attempt_task"
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", index=True)
+    task_id: str
+    status: str
+    duration_ms: int
+    message: str
+
+
+class TaskPass(SQLModel, table=True):
+    """The first time a task passed; unique, so a task can only ever be first-passed once."""
+
+    __tablename__ = "task_pass"
+    __table_args__ = (UniqueConstraint("quest_id", "task_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quest_id: str
+    task_id: str
+    attempt_id: int = Field(foreign_key="attempt.id")
+    passed_at: dt.datetime
+    local_date: dt.date
+
+
+class XpAward(SQLModel, table=True):
+    """XP given once per (kind, quest, task); task_id is '' for a quest's completion award."""
+
+    __tablename__ = "xp_award"
+    __table_args__ = (UniqueConstraint("kind", "quest_id", "task_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    quest_id: str
+    task_id: str = ""
+    xp: int
+    awarded_at: dt.datetime
+    local_date: dt.date = Field(index=True)
+    review: str
+    attempt_id: int | None = Field(default=None, foreign_key="attempt.id")
+
+
+class HintReveal(SQLModel, table=True):
+    __tablename__ = "hint_reveal"
+    __table_args__ = (UniqueConstraint("quest_id", "task_id", "hint_index"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quest_id: str
+    task_id: str
+    hint_index: int
+    revealed_at: dt.datetime
+    local_date: dt.date
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True)
+    value: str
