@@ -82,6 +82,8 @@ def _as_tuple(kind):
 
 
 def _describe(kind) -> str:
+    if set(_as_tuple(kind)) == {int, float}:
+        return "a number"
     names = {str: "text", int: "a whole number", float: "a number", list: "a list", bool: "true or false", dict: "a mapping"}
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 

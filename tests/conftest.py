@@ -1,0 +1,73 @@
+"""Shared fixtures. No test ever touches the real home directory: QUEST_HOME is always a temp dir."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ugrad_quest.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COURSE = FIXTURES / "course"
+ENGINES = FIXTURES / "engines"
+
+
+@pytest.fixture(autouse=True)
+def quest_home(tmp_path_factory, monkeypatch) -> Path:
+    home = tmp_path_factory.mktemp("quest-home")
+    monkeypatch.setenv("QUEST_HOME", str(home))
+    monkeypatch.delenv("QUEST_QUESTS_DIR", raising=False)
+    monkeypatch.delenv("QUEST_NOW", raising=False)
+    return home
+
+
+@pytest.fixture
+def course(monkeypatch) -> Path:
+    """Use the tiny fixture course instead of the real quests."""
+    monkeypatch.setenv("QUEST_QUESTS_DIR", str(COURSE))
+    return COURSE
+
+
+class Cli:
+    """Runs `quest ...` in-process (learner code still runs in the runner's child process)."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, cwd: Path | None = None, input: str | None = None):
+        if cwd is not None:
+            self.monkeypatch.chdir(cwd)
+        return self.runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli(monkeypatch) -> Cli:
+    return Cli(monkeypatch)
+
+
+def quest_command(*args: str, cwd: Path, env: dict | None = None, timeout: float = 180):
+    """Run the real console entry point in a subprocess, as a learner's shell would."""
+    import subprocess
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ugrad_quest", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write_engine(root: Path, source: str, package: str = "ugrad") -> Path:
+    pkg = root / package
+    pkg.mkdir(parents=True, exist_ok=True)
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "engine.py").write_text(source, encoding="utf-8")
+    return pkg / "engine.py"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes: to prove a command left the learner's files alone."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
