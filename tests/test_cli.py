@@ -1,0 +1,222 @@
+"""The CLI contract (DESIGN.md) exercised on the fixture course, as a learner would use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import snapshot, write_engine
+from ugrad_quest.cli.app import app
+
+GOOD = """
+class Value:
+    def __init__(self, data):
+        self.data = data
+    def double(self):
+        return self.data * 2
+    def extra(self):
+        return "extra"
+"""
+
+
+def commands():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)
+
+
+def test_every_command_has_help(cli):
+    names = commands()
+    assert set(names) >= {"list", "start", "check", "hint", "profile"}
+    top = cli("--help")
+    assert top.exit_code == 0
+    for name in names:
+        result = cli(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Usage: quest " + name in result.stdout
+        doc = next(line for line in result.stdout.splitlines()[2:] if line.strip(" │"))
+        assert len(doc.strip(" │")) > 10, f"{name} has no help text"
+
+
+def test_unknown_command_and_option_are_usage_errors(cli):
+    assert cli("fly").exit_code == 2
+    assert cli("list", "--colour").exit_code == 2
+
+
+def test_list_shows_status_and_locks(course, cli):
+    result = cli("list", "--json")
+    assert result.exit_code == 0
+    status = {q["id"]: q["status"] for q in json.loads(result.stdout)}
+    assert status == {"basics": "available", "hangs": "available", "advanced": "locked"}
+    text = cli("list").stdout
+    assert "needs basics" in text
+
+
+def test_start_scaffolds_and_never_overwrites(course, cli, tmp_path: Path):
+    ws = tmp_path / "ws"
+    result = cli("start", "basics", "--dir", str(ws))
+    assert result.exit_code == 0, result.stderr
+    assert (ws / "ugrad" / "engine.py").read_text() == (course / "basics/starter/ugrad/engine.py").read_text()
+    assert json.loads((ws / ".ugrad-quest.json").read_text())["quests"] == ["basics"]
+    (ws / "ugrad" / "engine.py").write_text(GOOD)
+    before = snapshot(ws / "ugrad")
+    again = cli("start", "basics", "--dir", str(ws))
+    assert again.exit_code == 0
+    assert "kept" in again.stdout and "not touched" in again.stdout
+    assert snapshot(ws / "ugrad") == before
+    assert {q["id"]: q["status"] for q in json.loads(cli("list", "--json").stdout)}["basics"] == "in progress"
+
+
+def test_start_in_a_folder_with_the_package_keeps_it(course, cli, tmp_path: Path):
+    write_engine(tmp_path, GOOD)
+    before = snapshot(tmp_path)
+    result = cli("start", "basics", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if k != ".ugrad-quest.json"} == before
+
+
+def test_start_with_an_installed_package_scaffolds_nothing(course, cli, tmp_path: Path):
+    pytest.importorskip("micrograd")
+    result = cli("start", "basics", "--dir", str(tmp_path), "--package", "micrograd")
+    assert result.exit_code == 0, result.stderr
+    assert "installed package 'micrograd'" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".ugrad-quest.json"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["start", "nope"], "There is no quest called 'nope' (known quests: basics, advanced, hangs)."),
+    (["start", "advanced"], "Quest 'advanced' is locked: complete 'basics' first."),
+    (["start", "basics", "--package", "not-a-name"], "--package 'not-a-name' is not a valid Python package name."),
+])
+def test_start_bad_input_is_one_sentence_exit_2(course, cli, tmp_path: Path, args, message):
+    result = cli(*args, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {message}"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_start_dir_that_is_a_file(course, cli, tmp_path: Path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = cli("start", "basics", "--dir", str(target))
+    assert result.exit_code == 2 and "is a file, not a folder" in result.stderr
+
+
+def test_check_outside_a_workspace(course, cli, tmp_path: Path):
+    result = cli("check", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "is not inside a quest workspace" in result.stderr and "quest start value" in result.stderr
+
+
+def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path):
+    ws = tmp_path / "ws"
+    cli("start", "basics", "--dir", str(ws))
+    sub = ws / "ugrad"  # works from any subfolder of the workspace
+
+    first = cli("check", "--json", cwd=sub)
+    assert first.exit_code == 1
+    data = json.loads(first.stdout)
+    assert data["quest"] == "basics" and data["passed"] is False and data["xp_awarded"] == 0
+    assert [(t["id"], t["status"], t["required"]) for t in data["tasks"]] == [
+        ("data", "failed", True), ("double", "failed", True), ("extra", "failed", False)]
+    assert data["tasks"][0]["message"] == (
+        "NotImplementedError: Value.__init__ is not written yet (ugrad/engine.py, line 3)")
+
+    (sub / "engine.py").write_text(GOOD.replace("return self.data * 2", "return 0"))
+    partial = json.loads(cli("check", "--json", cwd=sub).stdout)
+    assert [t["status"] for t in partial["tasks"]] == ["passed", "failed", "passed"]
+    assert partial["xp_awarded"] == 10 + 7
+
+    (sub / "engine.py").write_text(GOOD)
+    done = cli("check", "--json", cwd=sub)
+    assert done.exit_code == 0
+    assert json.loads(done.stdout) == {
+        "quest": "basics", "passed": True, "xp_awarded": 5 + 20, "badges_awarded": [],
+        "tasks": [
+            {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0},
+            {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5},
+            {"id": "extra", "title": "Extra", "status": "passed", "required": False, "message": "", "xp_awarded": 0},
+        ]}
+
+    again = json.loads(cli("check", "--json", cwd=sub).stdout)
+    assert again["passed"] is True and again["xp_awarded"] == 0
+
+    profile = json.loads(cli("profile", "--json").stdout)
+    assert profile["xp"] == 42
+    assert (profile["level"], profile["xp_into_level"], profile["xp_for_level"]) == (3, 42 - 26, 63 - 26)
+    assert profile["tasks_completed"] == 3 and profile["quests_completed"] == 1
+    assert profile["streak"] == 1 and profile["longest_streak"] == 1
+    assert set(profile) >= {"trainer", "badges", "quizzes"}
+
+    listing = {q["id"]: q["status"] for q in json.loads(cli("list", "--json").stdout)}
+    assert listing == {"basics": "complete", "hangs": "available", "advanced": "available"}
+
+
+def test_check_text_report(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    (tmp_path / "ugrad" / "engine.py").write_text(GOOD.replace("return self.data * 2", "return 0"))
+    result = cli("check", cwd=tmp_path)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    double = next(line for line in lines if "double" in line)
+    assert double.startswith("✘") and "failed: Value(4).double() should be 8" in double
+    data = next(line for line in lines if " data " in line)
+    assert data.startswith("✔") and data.rstrip().endswith("+10 XP")
+    assert "extra (bonus)" in result.stdout
+    assert "Not there yet" in result.stdout
+
+
+def test_check_single_task_and_unknown_task(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    (tmp_path / "ugrad" / "engine.py").write_text(GOOD)
+    one = cli("check", "--task", "double", "--json", cwd=tmp_path)
+    assert one.exit_code == 0
+    assert [t["id"] for t in json.loads(one.stdout)["tasks"]] == ["double"]
+    bad = cli("check", "--task", "triple", cwd=tmp_path)
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == "Error: Quest 'basics' has no task 'triple' (tasks: data, double, extra)."
+
+
+def test_check_a_quest_not_started_here(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    result = cli("check", "hangs", cwd=tmp_path)
+    assert result.exit_code == 2 and "not started in" in result.stderr
+
+
+def test_hints_are_revealed_in_order(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    first = cli("hint", cwd=tmp_path)
+    assert first.exit_code == 0
+    assert "Hint 1/2 for data" in first.stdout and "Store data in self.data." in first.stdout
+    second = cli("hint")
+    assert "Hint 2/2" in second.stdout and "self.data = data" in second.stdout
+    assert "last hint" in second.stdout
+    assert "Hint 2/2" in cli("hint").stdout
+    assert "Hint 1/1 for double" in cli("hint", "double").stdout
+    assert cli("hint", "nope").exit_code == 2
+
+
+def test_damaged_database_stops_check_and_loses_nothing(course, cli, tmp_path: Path, quest_home: Path):
+    ws = tmp_path / "ws"
+    cli("start", "basics", "--dir", str(ws))
+    (ws / "ugrad" / "engine.py").write_text(GOOD)
+    db = quest_home / "progress.sqlite3"
+    db.write_bytes(b"\x00garbage" * 500)
+    files, data = snapshot(ws), db.read_bytes()
+    for args in (["check"], ["profile"], ["start", "basics"], ["hint"], ["list"]):
+        result = cli(*args, cwd=ws)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("Error: The progress database") and "Traceback" not in result.stderr
+        assert result.stderr.strip().count("\n") == 0
+    assert snapshot(ws) == files and db.read_bytes() == data
+
+
+def test_profile_card_for_a_fresh_trainer(cli, monkeypatch):
+    result = cli("profile")
+    assert result.exit_code == 0
+    assert "Lv. 1" in result.stdout and "EXP 0 / 7" in result.stdout
+    assert "No XP yet" in result.stdout

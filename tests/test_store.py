@@ -1,0 +1,144 @@
+"""The progress database: migrations, idempotent awards, damaged and locked files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel, create_engine
+
+from ugrad_quest.store import migrations
+from ugrad_quest.store import progress as rows
+from ugrad_quest.store.db import Store
+from ugrad_quest.store.errors import StoreError
+from ugrad_quest.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+NOW = dt.datetime(2026, 3, 8, 23, 30, tzinfo=dt.timezone.utc)
+TODAY = NOW.date()
+
+
+def _schema(path: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(path)
+    try:
+        out = {}
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != '_migrations'")]
+        for name in names:
+            cols = {r[1]: (r[2].upper(), bool(r[3]), bool(r[5])) for r in conn.execute(f'PRAGMA table_info("{name}")')}
+            uniques = sorted(
+                tuple(c[2] for c in conn.execute(f'PRAGMA index_info("{idx[1]}")'))
+                for idx in conn.execute(f'PRAGMA index_list("{name}")') if idx[2])
+            indexed = sorted(
+                tuple(c[2] for c in conn.execute(f'PRAGMA index_info("{idx[1]}")'))
+                for idx in conn.execute(f'PRAGMA index_list("{name}")') if not idx[2])
+            fks = sorted((r[3], r[2], r[4]) for r in conn.execute(f'PRAGMA foreign_key_list("{name}")'))
+            out[name] = {"columns": cols, "unique": uniques, "indexes": indexed, "fks": fks}
+        return out
+    finally:
+        conn.close()
+
+
+def test_migrated_schema_matches_the_models(tmp_path: Path):
+    store = Store.open(tmp_path / "migrated.sqlite3")
+    store.close()
+    engine = create_engine(f"sqlite:///{tmp_path / 'models.sqlite3'}")
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    assert _schema(tmp_path / "migrated.sqlite3") == _schema(tmp_path / "models.sqlite3")
+
+
+def test_migrations_are_recorded_and_run_once(tmp_path: Path):
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    Store.open(path).close()
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations")]
+    assert names == [m.__name__ for m in migrations.MIGRATIONS]
+    assert migrations.HEAD == names[-1]
+
+
+def test_a_later_migration_applies_to_an_existing_database_and_keeps_rows(tmp_path: Path, monkeypatch):
+    path = tmp_path / "p.sqlite3"
+    store = Store.open(path)
+    with store.session() as s:
+        rows.record_start(s, "value", "/ws", "ugrad", NOW, TODAY)
+    store.close()
+
+    def m999_add_note(conn):
+        conn.exec_driver_sql("ALTER TABLE quest_start ADD COLUMN note VARCHAR")
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, m999_add_note])
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    assert [r[0] for r in conn.execute("SELECT quest_id FROM quest_start")] == ["value"]
+    assert "note" in [r[1] for r in conn.execute("PRAGMA table_info(quest_start)")]
+
+
+def test_awards_are_idempotent(tmp_path: Path):
+    store = Store.open(tmp_path / "p.sqlite3")
+    with store.session() as s:
+        attempt = rows.add_attempt(s, "value", "/ws", "ugrad", NOW, TODAY, 100, True, [("add-mul", "passed", 5, "")])
+        assert rows.add_task_pass(s, "value", "add-mul", attempt, NOW, TODAY) is True
+        assert rows.add_task_pass(s, "value", "add-mul", attempt, NOW, TODAY) is False
+        assert rows.add_award(s, "task", "value", "add-mul", 50, "r", NOW, TODAY, attempt) is True
+        assert rows.add_award(s, "task", "value", "add-mul", 50, "r", NOW, TODAY, attempt) is False
+    with store.session() as s:
+        assert rows.total_xp(s) == 50
+        assert rows.count_task_passes(s) == 1
+    store.close()
+
+
+def test_failed_transaction_writes_nothing(tmp_path: Path):
+    store = Store.open(tmp_path / "p.sqlite3")
+    with pytest.raises(RuntimeError):
+        with store.session() as s:
+            rows.add_award(s, "task", "value", "add-mul", 50, "r", NOW, TODAY, None)
+            raise RuntimeError("interrupted mid-check")
+    with store.session() as s:
+        assert rows.total_xp(s) == 0
+    store.close()
+
+
+def test_damaged_database_is_refused_and_left_untouched(tmp_path: Path):
+    path = tmp_path / "p.sqlite3"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="damaged or is not a ugrad-quest database"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_truncated_database_is_refused(tmp_path: Path):
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\x00" * 50 + b"garbage" * 600)
+    before = path.read_bytes()
+    with pytest.raises(StoreError):
+        store = Store.open(path)
+        with store.session() as s:
+            rows.total_xp(s)
+    assert path.read_bytes() == before
+
+
+def test_locked_database_gives_a_clear_error(tmp_path: Path, monkeypatch):
+    from ugrad_quest.store import db
+
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_SECONDS", 0.2)
+    try:
+        with pytest.raises(StoreError, match="locked by another quest command"):
+            Store.open(path)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_quest_home_that_is_a_file_is_refused(tmp_path: Path):
+    (tmp_path / "home").write_text("oops")
+    with pytest.raises(StoreError, match="is a file, not a folder"):
+        Store.open(tmp_path / "home" / "p.sqlite3")
