@@ -155,6 +155,23 @@ def profile(json_output: JsonOption = False) -> None:
         console.print(views.profile(card, console))
 
 
+@app.command()
+def lint(
+    quest: Annotated[str, typer.Argument(help="The quest to lint.")],
+    reference: Annotated[Optional[Path], typer.Option("--reference", help="A folder holding a reference solution package that must pass.")] = None,
+    package: Annotated[str, typer.Option("--package", help="The reference solution's package name.")] = "ugrad",
+) -> None:
+    """For quest authors: check that the starter fails, a reference passes, and every hidden test names a task."""
+    with _errors():
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+        from ugrad_quest.services.lint import lint_quest
+
+        report = lint_quest(_context(), quest, reference, package)
+        stdout_console().print(views.lint(report))
+    raise typer.Exit(0 if report.ok else 1)
+
+
 def main() -> None:
     app(prog_name="quest")
 

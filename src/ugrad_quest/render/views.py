@@ -106,6 +106,18 @@ def hint(result: HintResult) -> RenderableType:
     return Panel(body, title=title, title_align="left")
 
 
+def lint(report) -> RenderableType:
+    text = Text()
+    text.append(f"Quest {report.quest_id}: ", style="title")
+    text.append("sound\n" if report.ok else f"{len(report.problems)} problem(s)\n", style="passed" if report.ok else "failed")
+    text.append("  starter:   " + ", ".join(f"{t} {s}" for t, s in report.starter_statuses.items()) + "\n", style="muted")
+    if report.reference_statuses:
+        text.append("  reference: " + ", ".join(f"{t} {s}" for t, s in report.reference_statuses.items()) + "\n", style="muted")
+    for problem in report.problems:
+        text.append(f"  ✘ {problem}\n", style="failed")
+    return text
+
+
 def xp_bar(into: int, span: int, width: int) -> Text:
     filled = round(width * into / span) if span else width
     return Text.assemble(("█" * filled, "xp"), ("░" * (width - filled), "muted"))
