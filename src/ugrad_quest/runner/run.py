@@ -56,6 +56,8 @@ class SuiteResult:
     output_bytes: int = 0
     problems: list[str] = field(default_factory=list)
     """Problems with the quest itself (not the learner's code), for quest authors."""
+    tests: list[TestOutcome] = field(default_factory=list)
+    """Every hidden test's outcome, in collection order."""
 
 
 class _OutputTap(threading.Thread):
@@ -80,6 +82,9 @@ def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, 
     # No __pycache__ left in the learner's package or the installed quests.
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
+    # Hypothesis keeps a cache in ./.hypothesis even with database=None; keep it in our temp dir,
+    # which is removed even when the child is killed.
+    env["HYPOTHESIS_STORAGE_DIRECTORY"] = str(results.parent / "hypothesis")
     # The child must import this very copy of ugrad_quest (its plugin and testkit), installed or not.
     source_root = str(Path(ugrad_quest.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([source_root, *filter(None, [os.environ.get("PYTHONPATH")])])
@@ -223,6 +228,7 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
         missing_status = P.ERROR
 
     tasks: dict[str, TaskResult] = {}
+    all_tests: list[TestOutcome] = []
     for task in selected:
         if collected is None:
             why = problems[0] if problems else missing
@@ -236,7 +242,8 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             continue
         results = [outcomes.get(t["nodeid"]) or TestOutcome(t["nodeid"], task.id, missing_status, missing, 0.0)
                    for t in tests]
-        worst = max(results, key=lambda r: P.SEVERITY[r.outcome])
+        all_tests.extend(results)
+        worst = max(results, key=lambda r: P.SEVERITY[r.outcome])  # the first test with the worst outcome
         if collect_errors and worst.outcome == P.PASSED:
             worst = TestOutcome("", task.id, P.ERROR, problems[0], 0.0)
         tasks[task.id] = TaskResult(
@@ -244,4 +251,4 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             duration=sum(r.duration for r in results),
             tests_passed=sum(r.outcome == P.PASSED for r in results), tests_total=len(results),
         )
-    return SuiteResult(quest.id, tasks, 0.0, problems=problems)
+    return SuiteResult(quest.id, tasks, 0.0, problems=problems, tests=all_tests)

@@ -40,8 +40,13 @@ _DUNDER = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
 
 
 def fail(message: str):
-    """Fail the current test with a message for the learner (no pytest explanation appended)."""
-    raise AssertionError(message)
+    """Fail the current test with a message for the learner (no pytest explanation appended).
+
+    Raised like ``raise ... from None``: the learner's exception it explains (a RecursionError's
+    thousand frames, say) is not chained on, so pytest does not spend time formatting it."""
+    error = AssertionError(message)
+    error.__suppress_context__ = True
+    raise error
 
 
 # -- numbers -----------------------------------------------------------------------------------------
@@ -143,13 +148,18 @@ class Kit:
             if m:
                 op, left, right = m.groups()
                 dunder = _DUNDER[op]
-                if left != v and right == v:
+                if left != v and right == v and not hasattr(self.V, f"__r{dunder}__"):
                     return (f"{v} has no __r{dunder}__: for a plain number on the left, like 2 {op} a, "
                             f"Python calls a.__r{dunder}__(2)")
+                if left != v and right == v:
+                    return (f"{v}'s __r{dunder}__ does not accept a plain number: wrap it first, "
+                            f"other = other if isinstance(other, {v}) else {v}(other)")
+                if left == v and not hasattr(self.V, f"__{dunder}__"):
+                    return f"{v} has no __{dunder}__ (the {op} operator)"
                 if left == v and right != v:
                     return (f"{v}'s __{dunder}__ does not accept a plain number: wrap it first, "
                             f"other = other if isinstance(other, {v}) else {v}(other)")
-                return f"{v} has no __{dunder}__ (the {op} operator)"
+                return f"{v}'s __{dunder}__ does not accept another {v} (it returned NotImplemented)"
             m = re.search(r"bad operand type for unary -: '(\w+)'", text)
             if m:
                 return f"{v} has no __neg__ (unary minus, -a): it can be self * -1"
@@ -384,7 +394,8 @@ def _diagnose_local(op: str, form: str, x, y, grads: dict[str, float]) -> str:
         return f"d({fmt(x)} / a)/da = -{fmt(x)} / a**2 (__rtruediv__ computes other / self)"
     if op == "pow":
         k = y
-        return f"a ** k backward: {_RULE['pow']}, here {fmt(k)} * {fmt(x)}**{fmt(k - 1)}"
+        base = f"({fmt(x)})" if x < 0 else fmt(x)
+        return f"a ** k backward: {_RULE['pow']}, here {fmt(k)} * {base}**{fmt(k - 1)} = {fmt(_local('pow', x, k)[0])}"
     if op == "relu":
         if x < 0:
             return "relu passes the gradient only where x > 0: for x < 0 its output is 0 and flat, so x.grad gets 0"
@@ -427,6 +438,9 @@ def check_accumulate(kit: Kit, x: float) -> None:
     V = kit.name
     a = kit.new(x, "a")
     c = kit.do(f"a = {V}({fmt(x)}); c = a + a", lambda: a + a)
+    g0 = kit.grad(a, "a")
+    if g0 != 0:
+        fail(f"a = {V}({fmt(x)}); c = a + a: a.grad is {fmt(g0)} before backward(), expected 0: grad must start at 0")
     kit.backward(c, "c")
     g = kit.grad(a, "a")
     if close(g, 2.0):
@@ -459,8 +473,66 @@ PROBE_ORDER = ["add", "mul", "accumulate", "radd", "rmul", "neg", "sub", "rsub",
                "relu", "tanh", "exp"]
 
 
+def check_chain(kit: Kit, op: str, x, y=None, form: str = "nn", k: float = 2.5) -> None:
+    """c = (one operation); w = c * k. The operation's backward step must multiply its local
+    derivative by out.grad (k here), the chain rule; a single operation alone never shows that."""
+    V = kit.name
+    expr = op_expr(op, form, x, y)
+    if form == "cn":
+        a = kit.new(y, "a")
+        setup, inputs = f"a = {V}({fmt(y)})", [("a", a, 1)]
+        make = lambda: _apply(op, x, a)  # noqa: E731
+    else:
+        a = kit.new(x, "a")
+        setup, inputs = f"a = {V}({fmt(x)})", [("a", a, 0)]
+        if form == "nn":
+            b = kit.new(y, "b")
+            setup += f"; b = {V}({fmt(y)})"
+            inputs.append(("b", b, 1))
+            make = lambda: _apply(op, a, b)  # noqa: E731
+        else:
+            make = lambda: _apply(op, a, y)  # noqa: E731
+    c = kit.do(f"{setup}; c = {expr}", make)
+    where = f"{setup}; c = {expr}; w = c * {fmt(k)}"
+    w = kit.do(where, lambda: c * k)
+    kit.backward(w, "w")
+    local = _local(op, x, y)
+    got = {n: kit.grad(v, n) for n, v, _ in inputs}
+    want = {n: k * local[i] for n, _, i in inputs}
+    wrong = [n for n in got if not close(got[n], want[n])]
+    if not wrong:
+        return
+    shown = ", ".join(f"{n}.grad = {fmt2(got[n], want[n])[0]} (expected {fmt2(got[n], want[n])[1]})" for n in wrong)
+    msg = f"{where}; w.backward() gave {shown}"
+    if all(got[n] == 0 for n in wrong):
+        fail(f"{msg}: no gradient reached the inputs: backward() must run every node's backward step, "
+             "from w back to the inputs (reversed topological order)")
+    if all(close(got[n], local[i]) for n, _, i in inputs if n in wrong):
+        fail(f"{msg}: the backward step of {expr} must multiply its local derivative by out.grad "
+             f"(the chain rule; here c.grad = {fmt(k)})")
+    fail(msg)
+
+
+_CHAIN_PROBES: dict[str, Callable[[Kit, random.Random], None]] = {
+    "add": lambda k, r: check_chain(k, "add", *numbers(r, 2)),
+    "mul": lambda k, r: check_chain(k, "mul", *numbers(r, 2)),
+    "radd": lambda k, r: check_chain(k, "add", 2, number(r), form="cn"),
+    "rmul": lambda k, r: check_chain(k, "mul", 3, number(r), form="cn"),
+    "neg": lambda k, r: check_chain(k, "neg", number(r), form="u"),
+    "sub": lambda k, r: check_chain(k, "sub", *numbers(r, 2)),
+    "rsub": lambda k, r: check_chain(k, "sub", 2, number(r), form="cn"),
+    "div": lambda k, r: check_chain(k, "div", *numbers(r, 2, 0.5)),
+    "rdiv": lambda k, r: check_chain(k, "div", 2, number(r, 0.5), form="cn"),
+    "pow": lambda k, r: check_chain(k, "pow", number(r, 0.5, 2, signed=False), 3, form="nc"),
+    "relu": lambda k, r: check_chain(k, "relu", number(r, signed=False), form="u"),
+    "tanh": lambda k, r: check_chain(k, "tanh", number(r, 0.2, 2), form="u"),
+    "exp": lambda k, r: check_chain(k, "exp", number(r, 0.2, 2), form="u"),
+}
+
+
 def diagnose(kit: Kit, ops) -> str:
-    """The first of ``ops`` that is already wrong on its own, as a sentence; '' if none is."""
+    """The first of ``ops`` that is already wrong on its own (or, after *, in a two-step chain),
+    as a sentence naming the bug; '' if none is."""
     r = rng()
     for op in PROBE_ORDER:
         if op not in ops:
@@ -468,6 +540,18 @@ def diagnose(kit: Kit, ops) -> str:
         try:
             _PROBES[op](kit, r)
         except AssertionError as exc:
-            task = TASK_OF[op]
-            return f"{exc} (see task {task})"
+            return f"{exc} (see task {TASK_OF[op]})"
+    # Chain probes end with "* 2.5": only meaningful once * itself is right.
+    if "mul" not in ops:
+        try:
+            _PROBES["mul"](kit, r)
+        except AssertionError:
+            return ""
+    for op in PROBE_ORDER:
+        if op not in ops or op not in _CHAIN_PROBES:
+            continue
+        try:
+            _CHAIN_PROBES[op](kit, r)
+        except AssertionError as exc:
+            return f"{exc} (see task {TASK_OF[op]})"
     return ""

@@ -1,0 +1,82 @@
+"""Task deep-graphs (bonus): backward() through 10,000 nodes without hitting the recursion limit.
+
+Uses only + and * . No hypothesis here: it raises the recursion limit while a test runs.
+"""
+
+import sys
+
+import pytest
+
+from ugrad_quest.testkit import checks, state
+from ugrad_quest.testkit.checks import Kit, close, fail, fmt, fmt2
+from ugrad_quest.testkit.oracle import Dual
+
+pytestmark = pytest.mark.task("deep-graphs")
+
+N = 10_000
+
+
+@pytest.fixture
+def kit(Value):
+    return Kit(Value)
+
+
+def _backward(kit, out, what):
+    """out.backward() at the recursion limit Python had before the learner's code was imported."""
+    baseline = state.BASELINE_RECURSION_LIMIT
+    sys.setrecursionlimit(baseline)
+    try:
+        out.backward()
+    except RecursionError:
+        fail(f"backward() hit Python's recursion limit on {what}: build the topological order with an "
+             "explicit stack (a loop), not recursion")
+    except Exception as exc:
+        fail(kit.explain(exc, f"backward() on {what}"))
+    finally:
+        after = sys.getrecursionlimit()
+        sys.setrecursionlimit(baseline)
+    if after != baseline:
+        fail(f"backward() changed the recursion limit from {baseline} to {after}: do not call "
+             "sys.setrecursionlimit, build the topological order with an explicit stack (a loop) instead")
+
+
+def test_long_chain(kit):
+    r = checks.rng()
+    x0 = checks.number(r, 0.5, 2.0)
+    factor = 1 + r.choice((1, -1)) * r.randint(1, 9) / 100_000  # stays near 1 over 10,000 steps
+
+    def chain(x):
+        for i in range(N // 2):
+            x = x * factor
+            x = x + 1
+        return x
+
+    a = kit.new(x0)
+    try:
+        out = chain(a)
+    except Exception as exc:
+        fail(kit.explain(exc, "building a chain of 10,000 + and * nodes"))
+    want = chain(Dual.inputs([x0])[0])
+    what = f"a chain of {N:,} nodes (x = x * {factor!r}; x = x + 1, repeated)"
+    _backward(kit, out, what)
+    got = kit.grad(a, "a")
+    if not close(got, want.grad(0)):
+        g, e = fmt2(got, want.grad(0))
+        fail(f"backward() on {what} gave a.grad = {g}, expected {e}")
+
+
+def test_long_sum_of_one_value(kit):
+    r = checks.rng()
+    x0, y0 = checks.numbers(r, 2)
+    a, b = kit.new(x0, "a"), kit.new(y0, "b")
+    out = a
+    try:
+        for _ in range(N):
+            out = out + b
+    except Exception as exc:
+        fail(kit.explain(exc, "building a chain of 10,000 + nodes"))
+    what = f"a chain of {N:,} nodes (x = a; x = x + b, repeated)"
+    _backward(kit, out, what)
+    ga, gb = kit.grad(a, "a"), kit.grad(b, "b")
+    if not (close(ga, 1) and close(gb, N)):
+        fail(f"backward() on {what} gave a.grad = {fmt(ga)} and b.grad = {fmt(gb)}, expected 1 and {N}")

@@ -1,0 +1,30 @@
+"""Run a real quest's hidden suite on a fixture engine through the runner, as `quest check` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ugrad_quest.catalog import load_quest
+from ugrad_quest.runner import SuiteResult, run_suite
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTS = REPO / "quests"
+ENGINES = Path(__file__).resolve().parent / "fixtures" / "engines"
+
+
+def run_hidden_suite_raw(quest: str, workspace: Path | str, package: str = "ugrad",
+                         tasks: list[str] | None = None) -> SuiteResult:
+    result = run_suite(load_quest(QUESTS / quest), Path(workspace), package, tasks=tasks)
+    if result.problems:
+        raise RuntimeError(f"problems with the quest itself: {result.problems}")
+    return result
+
+
+def summarize(result: SuiteResult) -> dict[str, tuple[str, str]]:
+    """{task: (status, message)} as `quest check` reports them."""
+    return {task_id: (r.status, r.message) for task_id, r in result.tasks.items()}
+
+
+def run_hidden_suite(quest: str, workspace: Path | str, package: str = "ugrad",
+                     tasks: list[str] | None = None) -> dict[str, tuple[str, str]]:
+    return summarize(run_hidden_suite_raw(quest, workspace, package, tasks))
