@@ -150,8 +150,8 @@ class QuestPlugin:
 
     def _timeout_message(self, task: str | None) -> str:
         budget = self.timeouts.get(task or "", 0)
-        return (f"stopped after {budget:g} s: the code never finished; "
-                "look for an infinite loop, for example in backward() or the topological sort")
+        return (f"stopped after {budget:g} s: the code did not finish in time; look for an infinite loop "
+                "(for example in backward() or the topological sort) or work that grows much faster than the graph")
 
     # -- results -------------------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
