@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ugrad_quest import workspace as ws_mod
@@ -12,6 +14,7 @@ from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.runner import TestOutcome, run_suite
 from ugrad_quest.runner.protocol import PASSED
 from ugrad_quest.services.context import Context
+from ugrad_quest.store.quick_reads import check_database_file
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,20 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
             known = ", ".join(t.id for t in quest.tasks)
             raise QuestError(f"Quest {quest.id!r} has no task {task_id!r} (tasks: {known}).")
 
-    store = ctx.open_store()  # before the run: a damaged database stops us before any work is done
+    check_database_file(ctx.db_path)  # a damaged database stops us before any work is done
+    moment, today = ctx.now()
+    # Loading SQLModel and opening the store take about as long as pytest's start-up, so they
+    # happen in a thread while the child process runs the suite.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opening = pool.submit(ctx.open_store)
+        try:
+            suite = run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress)
+        except BaseException:
+            with suppress(Exception):
+                opening.result().close()
+            raise
+        store = opening.result()  # re-raises a store error, after the child is gone
     try:
-        moment, today = ctx.now()
-        suite = run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress)
         checked = [t for t in quest.tasks if t.id in suite.tasks]
         passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
         return _record(store, quest, ws, suite, checked, passed, moment, today)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlmodel import Session
 
 from ugrad_quest.store import migrations
 from ugrad_quest.store.errors import StoreError, explain
+from ugrad_quest.store.quick_reads import check_database_file
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -32,8 +32,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
-        if path.exists() and path.stat().st_size:
-            _check_header(path)
+        check_database_file(path)
         engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "isolation_level": None, "check_same_thread": False},
@@ -80,14 +79,3 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _check_header(path: Path) -> None:
-    """Refuse a file that is not SQLite before SQLAlchemy tries to write to it."""
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(16)
-    except OSError as exc:
-        raise StoreError(f"The progress database {path} cannot be read: {exc.strerror}.") from None
-    if header != b"SQLite format 3\x00":
-        raise explain(sqlite3.DatabaseError("file is not a database"), path)

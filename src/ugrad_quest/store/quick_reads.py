@@ -19,10 +19,24 @@ class QuickProgress:
     completed: set[str] = field(default_factory=set)
 
 
+def check_database_file(path: Path) -> None:
+    """Refuse a file that is not SQLite before anything tries to write to it (stdlib only, instant)."""
+    try:
+        if not path.exists() or not path.stat().st_size:
+            return
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise explain(sqlite3.OperationalError(f"unable to open: {exc.strerror}"), path) from None
+    if header != b"SQLite format 3\x00":
+        raise explain(sqlite3.DatabaseError("file is not a database"), path)
+
+
 def read_progress(path: Path) -> QuickProgress:
     progress = QuickProgress()
     if not path.exists():
         return progress
+    check_database_file(path)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
