@@ -17,6 +17,24 @@ COURSE = FIXTURES / "course"
 ENGINES = FIXTURES / "engines"
 
 
+# A correct learner engine for the fixture course (quests basics and hangs).
+BASICS_ENGINE = """
+class Value:
+    def __init__(self, data):
+        self.data = data
+    def double(self):
+        return self.data * 2
+    def extra(self):
+        return "extra"
+    def spin(self):
+        while True:
+            try:
+                pass
+            except Exception:  # learner code swallowing everything must not stop the timeout
+                pass
+"""
+
+
 @pytest.fixture(autouse=True)
 def quest_home(tmp_path_factory, monkeypatch) -> Path:
     home = tmp_path_factory.mktemp("quest-home")

@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import snapshot, write_engine
+from conftest import BASICS_ENGINE, snapshot, write_engine
 from ugrad_quest.cli.app import app
 
-GOOD = """
-class Value:
-    def __init__(self, data):
-        self.data = data
-    def double(self):
-        return self.data * 2
-    def extra(self):
-        return "extra"
-"""
+GOOD = BASICS_ENGINE
 
 
 def commands():

@@ -9,19 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import COURSE
+from conftest import BASICS_ENGINE, COURSE
 
-GOOD = """
-import time
-time.sleep(0.5)  # both checks are in flight together before either records anything
-class Value:
-    def __init__(self, data):
-        self.data = data
-    def double(self):
-        return self.data * 2
-    def extra(self):
-        return "extra"
-"""
+# Both checks are in flight together before either records anything.
+GOOD = "import time\ntime.sleep(0.5)\n" + BASICS_ENGINE
 
 
 def test_concurrent_checks_award_once(tmp_path: Path, quest_home: Path):

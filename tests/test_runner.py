@@ -7,28 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COURSE, snapshot, write_engine
+from conftest import BASICS_ENGINE, COURSE, snapshot, write_engine
 from ugrad_quest.catalog import load_quest
 from ugrad_quest.runner import run_suite
 
 BASICS = load_quest(COURSE / "basics")
 HANGS = load_quest(COURSE / "hangs")
 
-GOOD = """
-class Value:
-    def __init__(self, data):
-        self.data = data
-    def double(self):
-        return self.data * 2
-    def extra(self):
-        return "extra"
-    def spin(self):
-        while True:
-            try:
-                pass
-            except Exception:  # learner code swallowing everything must not stop the timeout
-                pass
-"""
+GOOD = BASICS_ENGINE
 
 
 def statuses(result) -> dict[str, str]:
