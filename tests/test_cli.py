@@ -212,3 +212,31 @@ def test_profile_card_for_a_fresh_trainer(cli, monkeypatch):
     assert result.exit_code == 0
     assert "Lv. 1" in result.stdout and "EXP 0 / 7" in result.stdout
     assert "No XP yet" in result.stdout
+
+
+def test_locked_database_is_one_sentence_exit_2(course, cli, tmp_path: Path, quest_home: Path, monkeypatch):
+    import sqlite3
+
+    from ugrad_quest.store import db
+
+    assert cli("profile").exit_code == 0  # creates the database
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(quest_home / "progress.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = cli("profile")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("is locked by another quest command; try again when it has finished "
+                                          "(nothing was changed).")
+
+
+def test_damaged_workspace_marker(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    (tmp_path / ".ugrad-quest.json").write_text("{not json")
+    result = cli("check", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "The workspace marker" in result.stderr and "is damaged" in result.stderr
+    assert (tmp_path / "ugrad" / "engine.py").exists()

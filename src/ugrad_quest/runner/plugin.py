@@ -148,9 +148,12 @@ class QuestPlugin:
         if _task_of(item) in self.timed_out:
             pytest.skip("task already timed out")
 
-    def _timeout_message(self, task: str | None) -> str:
+    def _timeout_message(self, task: str | None, exc: BaseException | None = None) -> str:
         budget = self.timeouts.get(task or "", 0)
-        return (f"stopped after {budget:g} s: the code did not finish in time; look for an infinite loop "
+        # The alarm interrupts whatever frame was running: name it when it is the learner's code.
+        where = _learner_frame(exc, self.workspace) if exc is not None else None
+        at = f" while in {where[2]}() ({where[0]}, line {where[1]})" if where else ""
+        return (f"stopped after {budget:g} s{at}: the code did not finish in time; look for an infinite loop "
                 "(for example in backward() or the topological sort) or work that grows much faster than the graph")
 
     # -- results -------------------------------------------------------------------------------------
@@ -168,7 +171,7 @@ class QuestPlugin:
                 result, message = P.PASSED, ""  # a hidden test skips only where the check does not apply
             elif call.excinfo is not None and call.excinfo.errisinstance(TaskTimeout):
                 self.timed_out.add(task)
-                result, message = P.TIMEOUT, self._timeout_message(task)
+                result, message = P.TIMEOUT, self._timeout_message(task, call.excinfo.value)
             elif call.excinfo is not None and call.excinfo.errisinstance(LearnerImportError):
                 result, message = P.ERROR, str(call.excinfo.value)
             elif report.when == "setup":
@@ -198,20 +201,26 @@ def _relative(filename: str, workspace: str) -> str:
         return filename
 
 
-def _learner_location(exc: BaseException, workspace: str) -> str:
-    """' (ugrad/engine.py, line 12)' for the deepest traceback frame inside the workspace."""
+def _learner_frame(exc: BaseException, workspace: str) -> tuple[str, int, str] | None:
+    """(relative file, line, function) of the deepest traceback frame inside the workspace."""
     if not workspace:
-        return ""
+        return None
     root = str(Path(workspace).resolve())
-    found = ""
+    found = None
     for frame in traceback.extract_tb(exc.__traceback__):
         try:
             path = str(Path(frame.filename).resolve())
         except OSError:
             continue
         if path.startswith(root + os.sep):
-            found = f" ({_relative(path, workspace)}, line {frame.lineno})"
+            found = (_relative(path, workspace), frame.lineno, frame.name)
     return found
+
+
+def _learner_location(exc: BaseException, workspace: str) -> str:
+    """' (ugrad/engine.py, line 12)' for the deepest traceback frame inside the workspace."""
+    found = _learner_frame(exc, workspace)
+    return f" ({found[0]}, line {found[1]})" if found else ""
 
 
 def _describe(excinfo, workspace: str) -> str:
