@@ -62,6 +62,7 @@ class QuestPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
         state.BASELINE_RECURSION_LIMIT = sys.getrecursionlimit()
+        state.WORKSPACE, state.PACKAGE = self.workspace, self.package
         if self.workspace:
             sys.path.insert(0, self.workspace)
 
@@ -112,6 +113,20 @@ class QuestPlugin:
         if value is None:
             raise LearnerImportError(f"{self.package}/engine.py has no class Value")
         return value
+
+    @pytest.fixture
+    def nn(self, learner):
+        """The learner's neural-net module, <package>.nn (quest mlp)."""
+        return learner("nn")
+
+    @pytest.fixture
+    def train_step(self, learner):
+        """The learner's train_step(model, xs, ys, lr) -> float from <package>.train (quest optimize)."""
+        train = learner("train")
+        step = getattr(train, "train_step", None)
+        if step is None:
+            raise LearnerImportError(f"{self.package}/train.py has no function train_step")
+        return step
 
     # -- time budgets --------------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
