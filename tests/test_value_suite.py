@@ -130,7 +130,8 @@ def test_hardcoding_the_readme_answer_does_not_pass(suite_runs):
               if t.nodeid.endswith("test_micrograd_readme_expression")]
     assert [t.outcome for t in readme] == ["failed"]
     # The README's own numbers fool the test; the fresh a and b that follow them do not.
-    assert "a = Value(" in readme[0].message and "a = Value(-4.0)" not in readme[0].message
+    message = readme[0].message
+    assert "a = Value(" in message and not ("a = Value(-4.0)" in message and "b = Value(2.0)" in message)
 
 
 def test_inputs_are_fresh_on_every_run():

@@ -163,7 +163,7 @@ def _readme_inputs():
         c = c + (1 + c + (-a))
         d = d + (d * 2 + max(b + a, 0))
         d = d + (3 * d + max(b - a, 0))
-        if abs(c - d) >= 1:
+        if abs(c - d) >= 1 and (a, b) != (-4.0, 2.0):  # fresh: never the README's own numbers
             return a, b
 
 
