@@ -81,7 +81,8 @@ def test_start_with_an_installed_package_scaffolds_nothing(course, cli, tmp_path
 
 @pytest.mark.parametrize("args,message", [
     (["start", "nope"], "There is no quest called 'nope' (known quests: basics, advanced, hangs)."),
-    (["start", "advanced"], "Quest 'advanced' is locked: complete 'basics' first."),
+    (["start", "advanced"], "Quest 'advanced' is locked: complete 'basics' first "
+                            "(or start it with --force to check an existing implementation)."),
     (["start", "basics", "--package", "not-a-name"], "--package 'not-a-name' is not a valid Python package name."),
 ])
 def test_start_bad_input_is_one_sentence_exit_2(course, cli, tmp_path: Path, args, message):
@@ -89,6 +90,14 @@ def test_start_bad_input_is_one_sentence_exit_2(course, cli, tmp_path: Path, arg
     assert result.exit_code == 2
     assert result.stderr.strip() == f"Error: {message}"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_force_starts_a_locked_quest_for_an_existing_implementation(course, cli, tmp_path: Path):
+    write_engine(tmp_path, GOOD)
+    result = cli("start", "advanced", "--force", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "ugrad" / "extra.py").is_file()  # the later quest's starter file is added
+    assert (tmp_path / "ugrad" / "engine.py").read_text() == GOOD
 
 
 def test_start_dir_that_is_a_file(course, cli, tmp_path: Path):
@@ -131,7 +140,8 @@ def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path
         "tasks": [
             {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0},
             {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5},
-            {"id": "extra", "title": "Extra", "status": "passed", "required": False, "message": "", "xp_awarded": 0},
+            {"id": "extra", "title": "Extra", "status": "passed", "required": False, "message": "extra said extra",
+             "xp_awarded": 0},
         ]}
 
     again = json.loads(cli("check", "--json", cwd=sub).stdout)

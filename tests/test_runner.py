@@ -29,6 +29,14 @@ def test_all_tasks_pass_and_report_counts(tmp_path: Path):
     assert result.problems == []
 
 
+def test_passing_test_can_leave_a_note_for_the_report(tmp_path: Path):
+    write_engine(tmp_path, GOOD)
+    result = run_suite(BASICS, tmp_path)
+    assert result.tasks["extra"].status == "passed"
+    assert result.tasks["extra"].message == "extra said extra"
+    assert result.tasks["data"].message == ""
+
+
 def test_failure_carries_the_hidden_tests_message(tmp_path: Path):
     write_engine(tmp_path, GOOD.replace("return self.data * 2", "return self.data + 2"))
     result = run_suite(BASICS, tmp_path)
@@ -46,7 +54,7 @@ def test_progress_callback_sees_every_test(tmp_path: Path):
     write_engine(tmp_path, GOOD)
     seen = []
     run_suite(BASICS, tmp_path, on_progress=lambda outcome, done, total: seen.append((outcome.task, done, total)))
-    assert seen == [("data", 1, 3), ("double", 2, 3), ("extra", 3, 3)]
+    assert seen == [("data", 1, 4), ("double", 2, 4), ("extra", 3, 4), ("extra", 4, 4)]
 
 
 def test_missing_package_is_an_error_naming_it(tmp_path: Path):

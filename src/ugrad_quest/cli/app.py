@@ -89,6 +89,8 @@ def start(
     directory: Annotated[Optional[Path], typer.Option("--dir", help="Workspace folder (default: the current workspace or folder).")] = None,
     package: Annotated[Optional[str], typer.Option("--package", help="The package holding your engine (default: ugrad). "
                                                    "Name an existing one to have it checked.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Start even if the quests it requires are not complete "
+                                        "(to check an existing implementation).")] = False,
 ) -> None:
     """Start a quest: scaffold its starter files (never over yours) and record the start."""
     with _errors():
@@ -96,7 +98,7 @@ def start(
         from ugrad_quest.render.console import stdout_console
         from ugrad_quest.services.start import start_quest
 
-        result = start_quest(_context(), quest, directory, package)
+        result = start_quest(_context(), quest, directory, package, force)
         stdout_console().print(views.start(result))
 
 

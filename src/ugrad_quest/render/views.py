@@ -62,9 +62,12 @@ def check(result: CheckResult) -> RenderableType:
         name = Text(task.id, style="title")
         if not task.required:
             name.append(" (bonus)", style="muted")
-        detail = Text(task.status if task.status != "passed" else task.title, style=task.status if task.status != "passed" else "")
-        if task.message:
-            detail = Text(task.status + ": ", style=task.status).append(task.message, style="")
+        if task.status == "passed":
+            detail = Text(task.title)
+            if task.message:  # a note from a passing test, e.g. a measured speed-up
+                detail.append(f": {task.message}", style="muted")
+        else:
+            detail = Text(task.status + ": ", style=task.status).append(task.message or "", style="")
         xp = Text(f"+{task.xp_awarded} XP", style="xp") if task.xp_awarded else Text("")
         table.add_row(mark, name, detail, xp)
     parts: list[RenderableType] = [Text.assemble(("Checked ", "title"), (result.title, "xp"),

@@ -181,7 +181,10 @@ class QuestPlugin:
             return  # already reported in pytest_runtest_protocol
         if report.when == "call" or (report.when == "setup" and not report.passed):
             if report.passed:
-                result, message = P.PASSED, ""
+                # A passing test may leave a note for the learner with record_property("note", text),
+                # e.g. the measured speed-up; the task report shows it.
+                notes = [str(v) for k, v in report.user_properties if k == "note"]
+                result, message = P.PASSED, " ".join(notes)
             elif report.skipped:
                 result, message = P.PASSED, ""  # a hidden test skips only where the check does not apply
             elif call.excinfo is not None and call.excinfo.errisinstance(TaskTimeout):

@@ -247,7 +247,8 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
         if collect_errors and worst.outcome == P.PASSED:
             worst = TestOutcome("", task.id, P.ERROR, problems[0], 0.0)
         tasks[task.id] = TaskResult(
-            id=task.id, status=worst.outcome, message=worst.message if worst.outcome != P.PASSED else "",
+            id=task.id, status=worst.outcome,
+            message=worst.message if worst.outcome != P.PASSED else " ".join(r.message for r in results if r.message),
             duration=sum(r.duration for r in results),
             tests_passed=sum(r.outcome == P.PASSED for r in results), tests_total=len(results),
         )

@@ -62,12 +62,14 @@ def _starter_files(starter: Path, package: str) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, package: str | None = None) -> StartResult:
+def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, package: str | None = None,
+                force: bool = False) -> StartResult:
     quest = ctx.catalog.get(quest_id)
     progress = read_progress(ctx.db_path)
     missing = [r for r in quest.requires if r not in progress.completed]
-    if missing:
-        raise QuestError(f"Quest {quest.id!r} is locked: complete {', '.join(repr(m) for m in missing)} first.")
+    if missing and not force:
+        raise QuestError(f"Quest {quest.id!r} is locked: complete {', '.join(repr(m) for m in missing)} first "
+                         "(or start it with --force to check an existing implementation).")
 
     if directory is not None:
         root = directory.expanduser()
