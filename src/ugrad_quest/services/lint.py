@@ -14,7 +14,7 @@ from pathlib import Path
 from ugrad_quest.catalog import Quest
 from ugrad_quest.runner import run_suite
 from ugrad_quest.services.context import Context
-from ugrad_quest.services.start import _starter_files
+from ugrad_quest.services.start import starter_files
 
 
 @dataclass
@@ -33,7 +33,7 @@ def _scaffold_starter(quest: Quest, catalog, into: Path) -> None:
     # A later quest's starter builds on earlier ones: lay down every required quest's starter first.
     chain = [q for q in catalog.quests if q.id in _requirements(quest, catalog)] + [quest]
     for q in chain:
-        for src, rel in _starter_files(q.starter_dir, "ugrad"):
+        for src, rel in starter_files(q.starter_dir, "ugrad"):
             dest = into / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)

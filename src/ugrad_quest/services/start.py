@@ -49,7 +49,7 @@ def _installed(package: str, root: Path) -> bool:
     return root.resolve() not in origin.parents
 
 
-def _starter_files(starter: Path, package: str) -> list[tuple[Path, Path]]:
+def starter_files(starter: Path, package: str) -> list[tuple[Path, Path]]:
     """(source, path relative to the workspace) for every starter file."""
     pairs = []
     for src in sorted(p for p in starter.rglob("*") if p.is_file()):
@@ -109,7 +109,7 @@ def _scaffold(ctx: Context, store, quest, root: Path, existing, chosen: str) -> 
     else:
         if in_workspace:
             result.package_source = IN_WORKSPACE
-        for src, rel in _starter_files(quest.starter_dir, chosen):
+        for src, rel in starter_files(quest.starter_dir, chosen):
             dest = root / rel
             if dest.exists():
                 result.kept.append(rel)
