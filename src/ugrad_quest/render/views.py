@@ -138,7 +138,7 @@ def profile(p: Profile, console: Console) -> RenderableType:
         ("   badges ", "muted"), (str(len(p.badges)), "title"), ("   quizzes ", "muted"), (str(p.quizzes), "title"),
     )
     log = Table(box=None, show_header=False, pad_edge=False)
-    log.add_column(style="muted", no_wrap=True)
+    log.add_column(style="muted", no_wrap=True, min_width=10)
     log.add_column(style="xp", justify="right", no_wrap=True)
     log.add_column(ratio=1, no_wrap=True, overflow="ellipsis")  # one line per award; --json has the full review
     for entry in p.log:
