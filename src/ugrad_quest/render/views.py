@@ -139,7 +139,7 @@ def profile(p: Profile, console: Console) -> RenderableType:
     )
     log = Table(box=None, show_header=False, pad_edge=False)
     log.add_column(style="muted", no_wrap=True, min_width=10)
-    log.add_column(style="xp", justify="right", no_wrap=True)
+    log.add_column(style="xp", justify="right", no_wrap=True, min_width=4)
     log.add_column(ratio=1, no_wrap=True, overflow="ellipsis")  # one line per award; --json has the full review
     for entry in p.log:
         log.add_row(entry.date.isoformat(), f"+{entry.xp}", entry.review)
