@@ -137,12 +137,12 @@ def profile(p: Profile, console: Console) -> RenderableType:
         ("   longest ", "muted"), (str(p.longest_streak), "title"),
         ("   badges ", "muted"), (str(len(p.badges)), "title"), ("   quizzes ", "muted"), (str(p.quizzes), "title"),
     )
-    log = Table(box=None, show_header=False, pad_edge=False)
-    log.add_column(style="muted", no_wrap=True, min_width=10)
-    log.add_column(style="xp", justify="right", no_wrap=True, min_width=4)
-    log.add_column(ratio=1, no_wrap=True, overflow="ellipsis")  # one line per award; --json has the full review
-    for entry in p.log:
-        log.add_row(entry.date.isoformat(), f"+{entry.xp}", entry.review)
+    # One line per award, cut with an ellipsis; --json and a wide terminal show the full review.
+    log = Group(*(
+        Text.assemble((entry.date.isoformat(), "muted"), "  ", (f"+{entry.xp:<4}", "xp"), " ", entry.review,
+                      no_wrap=True, overflow="ellipsis")
+        for entry in p.log
+    ))
     body: list[RenderableType] = [head, Text(""), summary]
     if p.log:
         body += [Text(""), Text("Log", style="title"), log]
