@@ -38,10 +38,19 @@ def test_linter_catches_a_solved_starter_a_failing_reference_and_stray_tests(tmp
     assert "the reference solution fails the required task 'double'" in text
 
 
+# The reference solution each real quest is linted against: a whole learner workspace.
+REFERENCES = {
+    "value": ENGINES / "iterative_slots",
+    "mlp": ENGINES / "mlp" / "nn_micrograd_like",
+    "optimize": ENGINES / "optimize" / "fast",
+}
+
+
 def test_every_real_quest_is_sound_with_its_reference_engine(tmp_path: Path):
     ctx = _ctx(ROOT / "quests", tmp_path)
+    assert {q.id for q in ctx.catalog.quests} <= set(REFERENCES), "add the new quest's reference here"
     for quest in ctx.catalog.quests:
-        report = lint_quest(ctx, quest.id, reference=ENGINES / "iterative_slots")
+        report = lint_quest(ctx, quest.id, reference=REFERENCES[quest.id])
         assert report.ok, f"{quest.id}: {report.problems}"
         assert all(status != "passed" for task, status in report.starter_statuses.items()
                    if quest.task(task).required)
