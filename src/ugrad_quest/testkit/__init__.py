@@ -6,6 +6,7 @@
   comparison, and single-operation checks that name known bugs.
 - ``graphs``: small expression programs (hand-written or drawn by hypothesis), run on the
   learner's ``Value`` and on the oracle and compared node by node.
+- ``nets``: the mlp quest's probes of neurons, layers and MLPs, two moons, and its training loop.
 
 This module imports nothing heavy: the plugin imports ``state`` in every child process.
 """
