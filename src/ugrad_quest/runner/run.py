@@ -127,9 +127,17 @@ def _read_events(path: Path, offset: int) -> tuple[list[dict], int]:
     return events, offset + end
 
 
+def _nested() -> bool:
+    """True inside a hidden suite's child (a quest that re-checks earlier quests runs suites itself)."""
+    return P.ENV_RESULTS in os.environ
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if _nested():
+            proc.kill()  # we share the outer run's process group: its hard kill reaches our child too
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
 
@@ -158,7 +166,7 @@ def run_suite(
             cwd=tmpdir,  # anything the suite or the learner's code writes lands in a throwaway folder
             env=_child_env(quest, workspace, package, timeouts, only, results),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=not _nested(),
         )
         tap = _OutputTap(proc.stdout)
         tap.start()

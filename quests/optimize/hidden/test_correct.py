@@ -1,0 +1,45 @@
+"""Task still-correct: the optimized engine still does everything it did, and its step is the baseline's.
+
+Speed may not come from skipping work: the value and mlp quests' required tasks run again on the
+learner's package (each in a child process, as `quest check` runs them), and train_step must give
+the baseline's losses and weights over several steps (see _same_step.py).
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ugrad_quest.catalog import load_quest
+from ugrad_quest.runner import run_suite
+from ugrad_quest.testkit import state
+from ugrad_quest.testkit.checks import fail
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for the helper modules next to this file
+import _same_step  # noqa: E402
+
+pytestmark = pytest.mark.task("still-correct")
+
+QUESTS = Path(__file__).resolve().parents[2]  # the catalog this quest sits in
+EARLIER = ("value", "mlp")
+
+
+def test_earlier_quests_still_pass():
+    for quest_id in EARLIER:
+        folder = QUESTS / quest_id
+        if quest_id == "mlp" and not (folder / "quest.yaml").is_file():
+            continue  # a catalog without the mlp quest: nothing to re-check
+        quest = load_quest(folder)
+        required = [t.id for t in quest.required_tasks]
+        result = run_suite(quest, Path(state.WORKSPACE), state.PACKAGE, tasks=required)
+        for task_id in required:
+            task = result.tasks[task_id]
+            if not task.passed:
+                fail(f"your optimized engine now fails {quest_id}/{task_id} ({task.status}): {task.message}")
+
+
+def test_train_step_computes_the_baselines_step(nn, train_step):
+    problem = _same_step.verdict(nn, train_step)
+    if problem:
+        _same_step.shown = True
+        fail(problem)
