@@ -28,3 +28,17 @@ def summarize(result: SuiteResult) -> dict[str, tuple[str, str]]:
 def run_hidden_suite(quest: str, workspace: Path | str, package: str = "ugrad",
                      tasks: list[str] | None = None) -> dict[str, tuple[str, str]]:
     return summarize(run_hidden_suite_raw(quest, workspace, package, tasks))
+
+
+def assert_verdicts(result: SuiteResult, tasks: tuple[str, ...], expected: tuple[tuple[str, str], ...]) -> None:
+    """Every task has the expected status and, where one is given, a message containing the text."""
+    results = summarize(result)
+    assert set(results) == set(tasks), f"tasks reported: {sorted(results)}"
+    problems = []
+    for task, (want_status, want_text) in zip(tasks, expected):
+        status, message = results[task]
+        if status != want_status:
+            problems.append(f"{task}: {status} (expected {want_status}): {message}")
+        elif want_text and want_text not in message:
+            problems.append(f"{task}: message {message!r} does not contain {want_text!r}")
+    assert not problems, "\n".join(problems)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ENGINES, QUESTS, run_hidden_suite_raw, summarize
+from helpers import ENGINES, QUESTS, assert_verdicts, run_hidden_suite_raw
 from ugrad_quest.testkit import speed
 
 OPTIMIZE_FIXTURES = ENGINES / "optimize"
@@ -63,16 +63,7 @@ def test_every_fixture_is_in_the_table():
 
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_fixture_gets_the_expected_verdicts(name, suite_runs):
-    results = summarize(suite_runs[name])
-    assert set(results) == set(TASKS), f"tasks reported: {sorted(results)}"
-    problems = []
-    for task, (want_status, want_text) in zip(TASKS, EXPECTED[name]):
-        status, message = results[task]
-        if status != want_status:
-            problems.append(f"{task}: {status} (expected {want_status}): {message}")
-        elif want_text and want_text not in message:
-            problems.append(f"{task}: message {message!r} does not contain {want_text!r}")
-    assert not problems, "\n".join(problems)
+    assert_verdicts(suite_runs[name], TASKS, EXPECTED[name])
 
 
 def _ratio(message: str) -> float:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ENGINES, run_hidden_suite_raw, summarize
+from helpers import ENGINES, assert_verdicts, run_hidden_suite_raw, summarize
 
 TASKS = ("add-mul", "more-ops", "relu", "tanh-exp", "backprop", "deep-graphs")
 P = ("passed", "")
@@ -103,16 +103,7 @@ def test_every_fixture_engine_is_in_the_table():
 def test_engine_gets_the_expected_verdicts(name, suite_runs):
     if name not in suite_runs:
         pytest.skip("micrograd is not installed (pip install micrograd==0.1.0)")
-    results = summarize(suite_runs[name])
-    assert set(results) == set(TASKS), f"tasks reported: {sorted(results)}"
-    problems = []
-    for task, (want_status, want_text) in zip(TASKS, EXPECTED[name]):
-        status, message = results[task]
-        if status != want_status:
-            problems.append(f"{task}: {status} (expected {want_status}): {message}")
-        elif want_text and want_text not in message:
-            problems.append(f"{task}: message {message!r} does not contain {want_text!r}")
-    assert not problems, "\n".join(problems)
+    assert_verdicts(suite_runs[name], TASKS, EXPECTED[name])
 
 
 def test_hardcoding_the_readme_answer_does_not_pass(suite_runs):

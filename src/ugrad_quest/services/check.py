@@ -12,7 +12,6 @@ from ugrad_quest.errors import QuestError
 from ugrad_quest.rules import awards as award_rules
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.runner import TestOutcome, run_suite
-from ugrad_quest.runner.protocol import PASSED
 from ugrad_quest.services.context import Context
 from ugrad_quest.store.quick_reads import check_database_file
 
