@@ -1,0 +1,53 @@
+"""value -> mlp -> optimize in one workspace, through the real `quest` command, as a learner goes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import ENGINES, quest_command, snapshot
+
+PLAIN = ENGINES / "optimize" / "plain" / "ugrad"
+
+
+def _check(ws: Path, *args: str) -> tuple[int, dict]:
+    result = quest_command("check", *args, "--json", cwd=ws)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_quest_line_in_one_workspace(tmp_path: Path):
+    ws = tmp_path / "ws"
+    assert quest_command("start", "value", "--dir", str(ws), cwd=tmp_path).returncode == 0
+    locked = quest_command("start", "mlp", cwd=ws)
+    assert locked.returncode == 2 and "Quest 'mlp' is locked: complete 'value' first" in locked.stderr
+
+    shutil.copyfile(PLAIN / "engine.py", ws / "ugrad" / "engine.py")
+    code, value = _check(ws)
+    assert code == 0 and value["quest"] == "value" and value["xp_awarded"] == 480
+
+    engine_before = snapshot(ws / "ugrad")
+    started = quest_command("start", "mlp", cwd=ws / "ugrad")
+    assert started.returncode == 0, started.stderr
+    assert "created  ugrad/nn.py" in started.stdout
+    assert {k: v for k, v in snapshot(ws / "ugrad").items() if k != "nn.py"} == engine_before
+    code, mlp = _check(ws)
+    assert code == 1 and mlp["quest"] == "mlp"  # the stubbed nn.py
+    shutil.copyfile(PLAIN / "nn.py", ws / "ugrad" / "nn.py")
+    code, mlp = _check(ws)
+    assert code == 0 and mlp["xp_awarded"] == 480, mlp
+
+    assert quest_command("start", "optimize", cwd=ws).returncode == 0
+    assert (ws / "ugrad" / "train.py").read_text() == (PLAIN / "train.py").read_text()  # the plain starter step
+    code, optimize = _check(ws)
+    tasks = {t["id"]: t for t in optimize["tasks"]}
+    assert code == 1
+    assert tasks["still-correct"]["status"] == "passed"
+    assert tasks["speedup-2x"]["status"] == "failed"
+    assert "2x needs <= " in tasks["speedup-2x"]["message"] and "ms/step" in tasks["speedup-2x"]["message"]
+
+    code, again = _check(ws, "value")  # an earlier quest can still be checked by name
+    assert code == 0 and again["xp_awarded"] == 0
+    listing = {q["id"]: q["status"] for q in json.loads(quest_command("list", "--json", cwd=ws).stdout)}
+    assert listing == {"value": "complete", "mlp": "complete", "optimize": "in progress"}
