@@ -56,6 +56,7 @@ BROKEN = [
     ("required not bool", VALID.replace("required: false", "required: maybe"), "tasks[2].required must be true or false"),
     ("hints not list", VALID.replace('hints: ["return self.data * 2"]', "hints: just one"), "tasks[1].hints must be a list"),
     ("not a mapping", "- just\n- a list\n", "must be a mapping"),
+    ("unknown need", VALID.replace("needs: [data]", "needs: [nope]"), "tasks[2].needs[0] names 'nope'"),
 ]
 
 

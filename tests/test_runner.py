@@ -50,6 +50,14 @@ def test_only_selected_tasks_run(tmp_path: Path):
     assert statuses(result) == {"double": "passed"}
 
 
+def test_a_task_checked_alone_also_runs_what_it_needs_but_reports_only_itself(tmp_path: Path):
+    write_engine(tmp_path, GOOD)
+    ran = []
+    result = run_suite(BASICS, tmp_path, tasks=["extra"], on_progress=lambda o, done, total: ran.append(o.task))
+    assert statuses(result) == {"extra": "passed"}
+    assert sorted(ran) == ["data", "extra", "extra"]
+
+
 def test_progress_callback_sees_every_test(tmp_path: Path):
     write_engine(tmp_path, GOOD)
     seen = []

@@ -88,7 +88,7 @@ def _describe(kind) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
-_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout"}
+_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs"}
 _QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks"}
 
 
@@ -105,6 +105,7 @@ def _task(path: Path, index: int, raw: Any) -> Task:
         xp=xp,
         required=f.get("required", bool, True),
         timeout=float(f.count("timeout", 10, positive=True)),
+        needs=f.strings("needs", []),
     )
 
 
@@ -140,6 +141,10 @@ def load_quest(quest_dir: Path) -> Quest:
         if task.id in seen:
             raise QuestFileError(path, f"tasks[{i}].id", f"repeats the task id {task.id!r}")
         seen.add(task.id)
+    for i, task in enumerate(tasks):
+        for j, need in enumerate(task.needs):
+            if need not in seen or need == task.id:
+                raise QuestFileError(path, f"tasks[{i}].needs[{j}]", f"names {need!r}, which is not another task of this quest")
     return Quest(
         format_version=version,
         id=quest_id,

@@ -24,6 +24,9 @@ class Task:
     """Required tasks must all pass to complete the quest; bonus tasks (false) only earn XP."""
     timeout: float = 10.0
     """Seconds the task's hidden tests may run in total before they are stopped and reported as a timeout."""
+    needs: tuple[str, ...] = ()
+    """Tasks of the same quest whose tests must also run when this one is checked alone (with
+    `quest check --task`), e.g. a shared measurement; their results are not reported."""
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,13 @@ class Quest:
     @property
     def total_timeout(self) -> float:
         return sum(t.timeout for t in self.tasks)
+
+    def with_needs(self, task_ids) -> list[Task]:
+        """The tasks to run so that `task_ids` can be checked: them and what they need, in quest order."""
+        wanted, todo = set(), list(task_ids)
+        while todo:
+            task = self.task(todo.pop())
+            if task is not None and task.id not in wanted:
+                wanted.add(task.id)
+                todo.extend(task.needs)
+        return [t for t in self.tasks if t.id in wanted]

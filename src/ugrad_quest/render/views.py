@@ -88,7 +88,8 @@ def check(result: CheckResult) -> RenderableType:
             summary.append(f"  Level up! Lv. {result.level_before} → Lv. {result.level_after}", style="xp")
         summary.append("\n")
     if result.passed:
-        summary.append("All required tasks pass." if not result.next_task else "Checked tasks pass.", style="passed")
+        everything = not result.partial and not result.next_task
+        summary.append("All required tasks pass." if everything else "The checked tasks pass.", style="passed")
         if result.next_task:
             summary.append(f" Next: {result.next_task}.", style="title")
     else:

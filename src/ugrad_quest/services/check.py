@@ -44,6 +44,8 @@ class CheckResult:
     level_after: int
     next_task: str | None
     """The first task still to pass, for the learner's next step."""
+    partial: bool = False
+    """Only some tasks were checked (--task)."""
     output: str = ""
     output_bytes: int = 0
     problems: list[str] = field(default_factory=list)
@@ -82,7 +84,9 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
     try:
         checked = [t for t in quest.tasks if t.id in suite.tasks]
         passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
-        return _record(store, quest, ws, suite, checked, passed, moment, today)
+        result = _record(store, quest, ws, suite, checked, passed, moment, today)
+        result.partial = bool(task_ids)
+        return result
     finally:
         store.close()
 
