@@ -124,6 +124,13 @@ def test_exit_inside_a_test_is_an_error(tmp_path: Path):
     assert statuses(result)["extra"] == "error"
 
 
+def test_runaway_memory_is_an_error_not_a_swapping_machine(tmp_path: Path):
+    write_engine(tmp_path, "hog = bytearray(16 * 2**30)\n" + GOOD)
+    result = run_suite(BASICS, tmp_path)
+    assert set(statuses(result).values()) == {"error"}
+    assert "ran out of memory (ugrad/engine.py, line 1)" in result.tasks["data"].message
+
+
 def test_flood_of_output_is_capped_and_tests_still_count(tmp_path: Path):
     write_engine(tmp_path, "import sys\nfor _ in range(200_000):\n    print('spam ' * 20)\n" + GOOD)
     result = run_suite(BASICS, tmp_path)

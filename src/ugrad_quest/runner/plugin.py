@@ -22,6 +22,9 @@ from ugrad_quest.runner import protocol as P
 from ugrad_quest.testkit import state
 
 MESSAGE_LIMIT = 800
+MEMORY_LIMIT_BYTES = 4 * 2**30
+"""Address space the child (and the learner's code in it) may use: a runaway allocation fails with
+MemoryError in the learner's code instead of pushing the machine into swap."""
 
 
 class TaskTimeout(BaseException):
@@ -61,6 +64,7 @@ class QuestPlugin:
     # -- setup -------------------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
+        _limit_memory()
         state.BASELINE_RECURSION_LIMIT = sys.getrecursionlimit()
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
         if self.workspace:
@@ -96,6 +100,9 @@ class QuestPlugin:
                 message = f"could not import {name}: is {self.package}/{module}.py in your workspace?"
             else:
                 message = f"importing {name} failed: {type(exc).__name__}: {exc}{_learner_location(exc, self.workspace)}"
+        except MemoryError as exc:
+            message = (f"importing {name} ran out of memory{_learner_location(exc, self.workspace)}: the hidden "
+                       f"tests may use at most {MEMORY_LIMIT_BYTES // 2**30} GiB")
         except Exception as exc:
             message = f"importing {name} failed: {type(exc).__name__}: {exc}{_learner_location(exc, self.workspace)}"
         self.import_failures[name] = message
@@ -201,6 +208,18 @@ class QuestPlugin:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
         _write(P.EVENT_DONE, exitstatus=int(exitstatus))
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft > MEMORY_LIMIT_BYTES:
+            limit = MEMORY_LIMIT_BYTES if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT_BYTES, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # no resource module (not POSIX) or not allowed: time limits still apply
 
 
 def _on_alarm(signum, frame):
