@@ -51,3 +51,16 @@ def test_quest_line_in_one_workspace(tmp_path: Path):
     assert code == 0 and again["xp_awarded"] == 0
     listing = {q["id"]: q["status"] for q in json.loads(quest_command("list", "--json", cwd=ws).stdout)}
     assert listing == {"value": "complete", "mlp": "complete", "optimize": "in progress"}
+
+
+def test_micrograd_checked_as_an_existing_implementation_passes_mlp(tmp_path: Path):
+    ws = tmp_path / "mg"
+    locked = quest_command("start", "mlp", "--dir", str(ws), "--package", "micrograd", cwd=tmp_path)
+    assert locked.returncode == 2 and "--force" in locked.stderr
+    started = quest_command("start", "mlp", "--dir", str(ws), "--package", "micrograd", "--force", cwd=tmp_path)
+    assert started.returncode == 0, started.stderr
+    assert sorted(p.name for p in ws.iterdir()) == [".ugrad-quest.json"]  # nothing scaffolded over micrograd
+    code, mlp = _check(ws)
+    assert code == 0, mlp
+    assert {t["id"]: t["status"] for t in mlp["tasks"]} == {
+        "neuron": "passed", "layer": "passed", "mlp": "passed", "zero-grad": "passed", "train": "passed"}
