@@ -172,6 +172,14 @@ def test_check_text_report(course, cli, tmp_path: Path):
     assert "Not there yet" in result.stdout
 
 
+def test_what_the_learner_code_printed_is_shown_as_printed(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    (tmp_path / "ugrad" / "engine.py").write_text('print("grads [1, 2] [bold]x[/bold]")\n' + GOOD)
+    result = cli("check", cwd=tmp_path)
+    assert "your code printed" in result.stdout
+    assert "grads [1, 2] [bold]x[/bold]" in result.stdout
+
+
 def test_check_single_task_and_unknown_task(course, cli, tmp_path: Path):
     cli("start", "basics", "--dir", str(tmp_path))
     (tmp_path / "ugrad" / "engine.py").write_text(GOOD)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -74,7 +73,7 @@ def check(result: CheckResult) -> RenderableType:
                                                  (f"  ({result.duration:.1f} s)", "muted")), table]
     if result.output_bytes:
         more = result.output_bytes - len(result.output.encode())
-        shown = escape(result.output.rstrip()[-1500:])
+        shown = result.output.rstrip()[-1500:]  # Text is literal: brackets need no escaping
         note = f"\n… {more} more bytes not shown" if more > 0 else ""
         parts.append(Panel(Text(shown + note, style="muted"), title="your code printed", title_align="left"))
     for problem in result.problems:
