@@ -168,6 +168,16 @@ class Catalog:
         known = ", ".join(q.id for q in self.quests) or "none"
         raise QuestError(f"There is no quest called {quest_id!r} (known quests: {known}).")
 
+    def lineage(self, quest_id: str) -> list[Quest]:
+        """The quest and every quest it requires, directly or not, in dependency order."""
+        wanted, todo = set(), [quest_id]
+        while todo:
+            quest = self.get(todo.pop())
+            if quest.id not in wanted:
+                wanted.add(quest.id)
+                todo.extend(quest.requires)
+        return [q for q in self.quests if q.id in wanted]
+
 
 def load_catalog(root: Path) -> Catalog:
     """Every quest under root, in dependency order (a quest after the quests it requires)."""

@@ -173,7 +173,7 @@ def run_suite(
         tap = _OutputTap(proc.stdout)
         tap.start()
         events: list[dict] = []
-        offset, killed, total = 0, False, 0
+        offset, killed, total, done = 0, False, 0, 0
         try:
             while True:
                 finished = proc.poll() is not None
@@ -182,9 +182,10 @@ def run_suite(
                     events.append(event)
                     if event["event"] == P.EVENT_COLLECTED:
                         total = len(event["tests"])
-                    elif event["event"] == P.EVENT_TEST and on_progress:
-                        done = sum(1 for e in events if e["event"] == P.EVENT_TEST)
-                        on_progress(_outcome(event), done, total)
+                    elif event["event"] == P.EVENT_TEST:
+                        done += 1
+                        if on_progress:
+                            on_progress(_outcome(event), done, total)
                 if finished:
                     break
                 if time.perf_counter() - start > hard_limit:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ugrad_quest.catalog import Quest
 from ugrad_quest.runner import run_suite
 from ugrad_quest.services.context import Context
-from ugrad_quest.services.start import starter_files
+from ugrad_quest.services.start import STARTER_PACKAGE, starter_files
 
 
 @dataclass
@@ -31,23 +31,11 @@ class LintReport:
 
 def _scaffold_starter(quest: Quest, catalog, into: Path) -> None:
     # A later quest's starter builds on earlier ones: lay down every required quest's starter first.
-    chain = [q for q in catalog.quests if q.id in _requirements(quest, catalog)] + [quest]
-    for q in chain:
-        for src, rel in starter_files(q.starter_dir, "ugrad"):
+    for q in catalog.lineage(quest.id):
+        for src, rel in starter_files(q.starter_dir, STARTER_PACKAGE):
             dest = into / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
-
-
-def _requirements(quest: Quest, catalog) -> set[str]:
-    seen: set[str] = set()
-    todo = list(quest.requires)
-    while todo:
-        q = todo.pop()
-        if q not in seen:
-            seen.add(q)
-            todo.extend(catalog.get(q).requires)
-    return seen
 
 
 def lint_quest(ctx: Context, quest_id: str, reference: Path | None = None, package: str = "ugrad") -> LintReport:
@@ -56,7 +44,7 @@ def lint_quest(ctx: Context, quest_id: str, reference: Path | None = None, packa
     with tempfile.TemporaryDirectory(prefix="ugrad-lint-") as tmp:
         starter_ws = Path(tmp)
         _scaffold_starter(quest, ctx.catalog, starter_ws)
-        starter = run_suite(quest, starter_ws, "ugrad")
+        starter = run_suite(quest, starter_ws, STARTER_PACKAGE)
     report.problems += starter.problems
     report.starter_statuses = {t: r.status for t, r in starter.tasks.items()}
     for task in quest.required_tasks:

@@ -145,9 +145,3 @@ def _make(v: float, *parts: tuple[float, Dual]) -> Dual:
             d = [p + g * t for p, t in zip(d, x.d)]
             m = [p + abs(g) * t for p, t in zip(m, x.m)]
     return Dual(v, d, m)
-
-
-def evaluate(f, values, const=Dual.const):
-    """Run ``f(const, *inputs)`` on Duals: (output Dual, input Duals)."""
-    xs = Dual.inputs(values)
-    return f(const, *xs), xs
