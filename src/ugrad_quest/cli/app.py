@@ -128,6 +128,51 @@ def check(
 
 
 @app.command()
+def watch(
+    quest: Annotated[Optional[str], typer.Argument(help="The quest to check (default: the one started last here).")] = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Check only this task (repeatable).")] = None,
+) -> None:
+    """Check your code now, then again each time you save a file of your package. Ctrl-C stops."""
+    with _errors():
+        from functools import partial
+
+        from rich.text import Text
+
+        from ugrad_quest import workspace
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stderr_console, stdout_console
+        from ugrad_quest.render.progress import check_progress
+        from ugrad_quest.services import watch as watching
+        from ugrad_quest.services.check import check_quest
+
+        ctx = _context()
+        ws = workspace.require(ctx.cwd)
+        out, err = stdout_console(), stderr_console()
+        folder = watching.watched_folder(ws.root, ws.package)
+        where = f"{ws.package}/" if folder != ws.root else str(ws.root)
+
+        def run_once(changed) -> None:
+            if changed:  # a re-run; the first run has no changes
+                if out.is_terminal:
+                    out.clear()
+                out.print(Text("Changed: " + ", ".join(p.as_posix() for p in changed), style="muted"))
+            try:
+                with check_progress(err) as on_progress:
+                    result = check_quest(ctx, quest, task, on_progress=on_progress)
+                out.print(views.check(result))
+            except QuestError as exc:
+                if not changed:
+                    raise  # a usage error at the start stops watch, as it stops check
+                typer.echo(f"Error: {exc}", err=True)  # e.g. a locked database: save again to retry
+            out.print(Text(f"\nWatching {where} for changes… (Ctrl-C to stop)", style="muted"))
+
+        try:
+            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package))
+        except KeyboardInterrupt:
+            out.print(Text(("\n" if out.is_terminal else "") + "Stopped watching.", style="muted"))
+
+
+@app.command()
 def hint(task: Annotated[Optional[str], typer.Argument(help="The task (default: the first one not yet passed).")] = None) -> None:
     """Show the next hint for a task of the current quest."""
     with _errors():
