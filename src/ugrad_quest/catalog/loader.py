@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,13 @@ from typing import Any
 
 import yaml
 
-from ugrad_quest.catalog.models import FORMAT_VERSION, Quest, Task
+from ugrad_quest.catalog.models import FORMAT_VERSION, TIERS, BadgeSpec, Question, Quest, Task
 from ugrad_quest.errors import QuestError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# YAML 1.1 (PyYAML) reads 1e-3 and 5.0e5 as text: a float needs a dot and a signed exponent.
+_EXPONENT_AS_TEXT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d+)$")
+_LETTERS = "abcdefghij"
 
 
 class QuestFileError(QuestError):
@@ -48,12 +52,12 @@ class _Fields:
         value = self.raw[name]
         # bool is an int in Python; a YAML `true` is never a valid number here.
         if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
-            self.fail(name, f"must be {_describe(kind)}, got {value!r}")
+            self.fail(name, f"must be {_describe(kind)}, got {value!r}{_number_hint(kind, value)}")
         return value
 
     def text(self, name: str, default: Any = ...) -> str:
         value = self.get(name, str, default)
-        if isinstance(value, str) and not value.strip():
+        if name in self.raw and not value.strip():
             self.fail(name, "must not be empty")
         return value.strip() if isinstance(value, str) else value
 
@@ -65,6 +69,8 @@ class _Fields:
 
     def count(self, name: str, default: Any = ..., *, positive: bool = False) -> int | float:
         value = self.get(name, (int, float), default)
+        if not math.isfinite(value):
+            self.fail(name, f"must be a finite number, got {value!r}")
         if value < 0 or (positive and value == 0):
             self.fail(name, f"must be {'positive' if positive else 'zero or more'}, got {value!r}")
         return value
@@ -81,6 +87,16 @@ def _as_tuple(kind):
     return kind if isinstance(kind, tuple) else (kind,)
 
 
+def _number_hint(kind, value: Any) -> str:
+    match = _EXPONENT_AS_TEXT.match(value) if isinstance(value, str) and float in _as_tuple(kind) else None
+    if not match:
+        return ""
+    mantissa, exponent = match.groups()
+    mantissa += "" if "." in mantissa else ".0"
+    exponent = exponent if exponent[0] in "+-" else f"+{exponent}"
+    return f" (YAML reads it as text; write {mantissa}e{exponent} or a plain decimal)"
+
+
 def _describe(kind) -> str:
     if set(_as_tuple(kind)) == {int, float}:
         return "a number"
@@ -88,15 +104,62 @@ def _describe(kind) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
-_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs"}
-_QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks"}
+_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs", "badge"}
+_QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz"}
+_BADGE_FIELDS = {"name", "tier"}
+_QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explanation", "xp"}
+
+
+def _whole(f: _Fields, name: str, default: Any = ...) -> int:
+    value = f.count(name, default)
+    if not isinstance(value, int):
+        f.fail(name, f"must be a whole number, got {value!r}")
+    return value
+
+
+def _badge(path: Path, where: str, raw: Any) -> BadgeSpec | None:
+    if raw is None:
+        return None
+    f = _Fields(path, where, raw, _BADGE_FIELDS)
+    tier = f.text("tier")
+    if tier not in TIERS:
+        f.fail("tier", f"must be one of {', '.join(TIERS)}, got {tier!r}")
+    return BadgeSpec(name=f.text("name"), tier=tier)
+
+
+def _question(path: Path, index: int, raw: Any) -> Question:
+    f = _Fields(path, f"quiz[{index}]", raw, _QUESTION_FIELDS)
+    choices = f.strings("choices", [])
+    if len(choices) == 1:
+        f.fail("choices", "must offer at least two choices")
+    if len(choices) > len(_LETTERS):
+        f.fail("choices", f"must offer at most {len(_LETTERS)} choices, got {len(choices)}")
+    for i, choice in enumerate(choices):
+        if choice in choices[:i]:
+            f.fail(f"choices[{i}]", f"repeats choice {_LETTERS[choices.index(choice)]}) {choice!r}")
+    if choices:
+        letters = tuple(_LETTERS[:len(choices)])
+        if "answer" not in f.raw:
+            f.fail("answer", "is missing")
+        answer = f.raw["answer"]
+        answer = answer.strip().lower() if isinstance(answer, str) else answer
+        if answer not in letters:
+            f.fail("answer", f"must be the letter of one of the choices ({', '.join(letters)}), got {answer!r}")
+        if "tolerance" in f.raw:
+            f.fail("tolerance", "only applies to a numeric question (one without choices)")
+        tolerance = 0.0
+    else:
+        answer = float(f.get("answer", (int, float)))
+        if not math.isfinite(answer):
+            f.fail("answer", f"must be a finite number, got {answer!r}")
+        tolerance = float(f.count("tolerance", 0))
+    return Question(id=f.ident("id"), prompt=f.text("question"), answer=answer, choices=choices,
+                    tolerance=tolerance, explanation=f.text("explanation", ""), xp=_whole(f, "xp", 10))
 
 
 def _task(path: Path, index: int, raw: Any) -> Task:
     f = _Fields(path, f"tasks[{index}]", raw, _TASK_FIELDS)
-    xp = f.count("xp")
-    if not isinstance(xp, int):
-        f.fail("xp", f"must be a whole number, got {xp!r}")
+    xp = _whole(f, "xp")
     return Task(
         id=f.ident("id"),
         title=f.text("title"),
@@ -106,6 +169,7 @@ def _task(path: Path, index: int, raw: Any) -> Task:
         required=f.get("required", bool, True),
         timeout=float(f.count("timeout", 10, positive=True)),
         needs=f.strings("needs", []),
+        badge=_badge(path, f"tasks[{index}].badge", f.get("badge", dict, None)),
     )
 
 
@@ -129,9 +193,7 @@ def load_quest(quest_dir: Path) -> Quest:
     quest_id = f.ident("id")
     if quest_id != quest_dir.name:
         f.fail("id", f"is {quest_id!r} but the folder is named {quest_dir.name!r}")
-    xp = f.count("xp")
-    if not isinstance(xp, int):
-        f.fail("xp", f"must be a whole number, got {xp!r}")
+    xp = _whole(f, "xp")
     raw_tasks = f.get("tasks", list)
     if not raw_tasks:
         f.fail("tasks", "must list at least one task")
@@ -145,6 +207,12 @@ def load_quest(quest_dir: Path) -> Quest:
         for j, need in enumerate(task.needs):
             if need not in seen or need == task.id:
                 raise QuestFileError(path, f"tasks[{i}].needs[{j}]", f"names {need!r}, which is not another task of this quest")
+    quiz = tuple(_question(path, i, q) for i, q in enumerate(f.get("quiz", list, [])))
+    asked: set[str] = set()
+    for i, question in enumerate(quiz):
+        if question.id in asked:
+            raise QuestFileError(path, f"quiz[{i}].id", f"repeats the question id {question.id!r}")
+        asked.add(question.id)
     return Quest(
         format_version=version,
         id=quest_id,
@@ -154,6 +222,8 @@ def load_quest(quest_dir: Path) -> Quest:
         requires=f.strings("requires", []),
         tasks=tasks,
         root=quest_dir,
+        badge=_badge(path, "badge", f.get("badge", dict, None)),
+        quiz=quiz,
     )
 
 
