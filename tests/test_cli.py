@@ -130,13 +130,14 @@ def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path
     (sub / "engine.py").write_text(GOOD.replace("return self.data * 2", "return 0"))
     partial = json.loads(cli("check", "--json", cwd=sub).stdout)
     assert [t["status"] for t in partial["tasks"]] == ["passed", "failed", "passed"]
-    assert partial["xp_awarded"] == 10 + 7
+    assert partial["badges_awarded"] == ["first-pass"]
+    assert partial["xp_awarded"] == 10 + 7 + 10  # data, extra, and the First Spark badge (common)
 
     (sub / "engine.py").write_text(GOOD)
     done = cli("check", "--json", cwd=sub)
     assert done.exit_code == 0
     assert json.loads(done.stdout) == {
-        "quest": "basics", "passed": True, "xp_awarded": 5 + 20, "badges_awarded": [],
+        "quest": "basics", "passed": True, "xp_awarded": 5 + 20 + 25, "badges_awarded": ["no-hints"],
         "tasks": [
             {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0},
             {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5},
@@ -148,10 +149,12 @@ def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path
     assert again["passed"] is True and again["xp_awarded"] == 0
 
     profile = json.loads(cli("profile", "--json").stdout)
-    assert profile["xp"] == 42
-    assert (profile["level"], profile["xp_into_level"], profile["xp_for_level"]) == (3, 42 - 26, 63 - 26)
+    assert profile["xp"] == 77
+    assert (profile["level"], profile["xp_into_level"], profile["xp_for_level"]) == (4, 77 - 63, 124 - 63)
     assert profile["tasks_completed"] == 3 and profile["quests_completed"] == 1
     assert profile["streak"] == 1 and profile["longest_streak"] == 1
+    assert profile["badges"] == ["no-hints", "first-pass"]
+    assert profile["active_days"] == 1 and profile["freezes_held"] == 0
     assert set(profile) >= {"trainer", "badges", "quizzes"}
 
     listing = {q["id"]: q["status"] for q in json.loads(cli("list", "--json").stdout)}
@@ -199,15 +202,29 @@ def test_check_a_quest_not_started_here(course, cli, tmp_path: Path):
 
 def test_hints_are_revealed_in_order(course, cli, tmp_path: Path):
     cli("start", "basics", "--dir", str(tmp_path))
-    first = cli("hint", cwd=tmp_path)
-    assert first.exit_code == 0
+    asked = cli("hint", cwd=tmp_path)  # not a terminal: the price is shown, nothing is revealed
+    assert asked.exit_code == 0
+    assert "Hint 1/2 for data costs 2 XP of the task's 10" in asked.stdout and "quest hint --yes" in asked.stdout
+    assert "Store data" not in asked.stdout
+    first = cli("hint", "--yes")
     assert "Hint 1/2 for data" in first.stdout and "Store data in self.data." in first.stdout
-    second = cli("hint")
+    assert "-2 XP from data when it passes" in first.stdout
+    second = cli("hint", "-y")
+    assert "Hint 1/2: Store data in self.data." in second.stdout  # the earlier one again, free
     assert "Hint 2/2" in second.stdout and "self.data = data" in second.stdout
     assert "last hint" in second.stdout
-    assert "Hint 2/2" in cli("hint").stdout
-    assert "Hint 1/1 for double" in cli("hint", "double").stdout
+    assert "Hint 2/2" in cli("hint").stdout  # all revealed: shown again without asking
+    assert "Hint 1/1 for double" in cli("hint", "double", "--yes").stdout
     assert cli("hint", "nope").exit_code == 2
+
+    (tmp_path / "ugrad" / "engine.py").write_text(GOOD)
+    data = json.loads(cli("check", "--json").stdout)
+    xp = {t["id"]: t["xp_awarded"] for t in data["tasks"]}
+    assert xp == {"data": 10 - 4, "double": 5 - 1, "extra": 7}  # 2 hints: 20% each; 1 hint on double
+    log = json.loads(cli("log", "--json").stdout)
+    data_award = next(e for e in log if e["kind"] == "task" and e["subject"] == "data")
+    assert data_award["xp"] == 6 and "passed on the first check with 2 hints, -4 XP" in data_award["review"]
+    assert "with 2 hints, -4 XP" in " ".join(cli("log").stdout.split())
 
 
 def test_damaged_database_stops_check_and_loses_nothing(course, cli, tmp_path: Path, quest_home: Path):

@@ -25,8 +25,10 @@ def test_concurrent_checks_award_once(tmp_path: Path, quest_home: Path):
     outputs = [p.communicate(timeout=120) for p in procs]
     results = [json.loads(out) for out, _ in outputs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
-    assert sorted(r["xp_awarded"] for r in results) == [0, 0, 0, 10 + 5 + 7 + 20]
+    # 3 tasks and the quest, then the badges First Spark (10), Clean Shot (25) and Unassisted (25).
+    assert sorted(r["xp_awarded"] for r in results) == [0, 0, 0, 10 + 5 + 7 + 20 + 10 + 25 + 25]
+    assert sorted(b for r in results for b in r["badges_awarded"]) == ["first-pass", "first-try", "no-hints"]
     db = sqlite3.connect(quest_home / "progress.sqlite3")
-    assert db.execute("SELECT SUM(xp), COUNT(*) FROM xp_award").fetchone() == (42, 4)
+    assert db.execute("SELECT SUM(xp), COUNT(*) FROM xp_award").fetchone() == (102, 7)
     assert db.execute("SELECT COUNT(*) FROM attempt").fetchone() == (4,)
     assert db.execute("SELECT COUNT(*) FROM attempt_task").fetchone() == (12,)

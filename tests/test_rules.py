@@ -6,7 +6,10 @@ import datetime as dt
 
 from conftest import ROOT
 from ugrad_quest.catalog import load_quest
-from ugrad_quest.rules.awards import quest_award, task_award
+from ugrad_quest.catalog import load_catalog
+from ugrad_quest.rules import reviews
+from ugrad_quest.rules.awards import hint_cost, next_hint_cost, quest_complete, quiz_xp
+from ugrad_quest.rules.badges import Facts, all_badges, earned_now
 from ugrad_quest.rules.levels import level_progress, total_xp_for_level
 from ugrad_quest.rules.streaks import streak
 
@@ -54,18 +57,130 @@ def test_streak_longest_and_active_days():
     assert streak([], D(2026, 1, 6)).current == 0
 
 
-def test_reviews_say_what_was_shown():
+def _run(start: dt.date, n: int) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range(n)]
+
+
+def test_a_freeze_is_earned_every_7_days_and_covers_a_missed_day():
+    days = _run(D(2026, 1, 1), 7)  # Jan 1-7: one freeze earned on the 7th day
+    assert streak(days, D(2026, 1, 7)).freezes_held == 1
+    later = streak(days + [D(2026, 1, 9)], D(2026, 1, 9))  # Jan 8 skipped
+    assert later.frozen == {D(2026, 1, 8)} and not later.missed
+    assert (later.current, later.freezes_held) == (8, 0)  # a frozen day keeps the streak but adds nothing
+
+
+def test_without_a_freeze_the_missed_day_breaks_the_streak_and_is_marked():
+    days = _run(D(2026, 1, 1), 7) + [D(2026, 1, 11)]  # 8 covered by the freeze, 9 missed, 10 just empty
+    s = streak(days, D(2026, 1, 11))
+    assert s.frozen == {D(2026, 1, 8)} and s.missed == {D(2026, 1, 9)}
+    assert (s.current, s.longest) == (1, 7)
+
+
+def test_at_most_two_freezes_are_held():
+    s = streak(_run(D(2026, 1, 1), 28), D(2026, 1, 28))  # 4 weeks: 4 earned, 2 kept
+    assert s.freezes_held == 2
+    gap = streak(_run(D(2026, 1, 1), 28) + [D(2026, 2, 1)], D(2026, 2, 1))  # Jan 29-31 empty
+    assert gap.frozen == {D(2026, 1, 29), D(2026, 1, 30)} and gap.missed == {D(2026, 1, 31)}
+    assert gap.current == 1
+
+
+def test_today_uses_no_freeze_until_it_is_over():
+    days = _run(D(2026, 1, 1), 7)
+    s = streak(days, D(2026, 1, 8))
+    assert (s.current, s.freezes_held, s.frozen, s.missed) == (7, 1, frozenset(), frozenset())
+
+
+def test_a_freeze_earned_late_covers_only_later_days():
+    days = _run(D(2026, 1, 1), 3) + _run(D(2026, 1, 5), 7)  # Jan 4 breaks a 3-day run: no freeze yet
+    s = streak(days, D(2026, 1, 11))
+    assert s.missed == {D(2026, 1, 4)} and (s.current, s.longest, s.freezes_held) == (7, 7, 1)
+
+
+def test_hints_cost_a_fifth_of_the_task_each_but_never_more_than_half():
+    assert [hint_cost(100, n) for n in range(5)] == [0, 20, 40, 50, 50]
+    assert [next_hint_cost(100, n) for n in range(4)] == [20, 20, 10, 0]
+    assert hint_cost(5, 1) == 1 and hint_cost(5, 3) == 2
+
+
+def test_a_quiz_answer_after_a_wrong_one_earns_half():
+    value = load_quest(ROOT / "quests" / "value")
+    q = value.quiz[0]
+    assert quiz_xp(q, 0) == q.xp and quiz_xp(q, 2) == q.xp // 2
+
+
+def _facts(**kw) -> Facts:
+    base = dict(passed=frozenset(), completed=frozenset(), first_try=frozenset(), hinted=frozenset(), longest_streak=0)
+    return Facts(**{**base, **kw})
+
+
+def test_badges_follow_their_rules_and_are_never_awarded_twice():
+    catalog = load_catalog(ROOT / "quests")
+    badges = all_badges(catalog)
+    ids = [b.id for b in badges]
+    assert len(ids) == len(set(ids))
+    assert {b.tier for b in badges} == {"common", "rare", "ultimate", "legendary"}
+    assert {"first-pass", "first-try", "no-hints", "streak-3", "streak-7", "streak-30", "value-complete",
+            "mlp-complete", "optimize-complete", "value-deep-graphs", "optimize-speedup-2x", "optimize-speedup-5x",
+            "optimize-speedup-10x", "optimize-speedup-25x", "quest-line"} <= set(ids)
+
+    def earned(facts, already=()):
+        return {b.id for b in earned_now(badges, facts, set(already))}
+
+    assert earned(_facts()) == set()
+    assert earned(_facts(passed=frozenset({("value", "add-mul")}))) == {"first-pass"}
+    assert earned(_facts(passed=frozenset({("value", "add-mul")})), {"first-pass"}) == set()
+    deep = _facts(passed=frozenset({("value", "deep-graphs")}), first_try=frozenset({("value", "deep-graphs")}))
+    assert earned(deep) == {"first-pass", "first-try", "value-deep-graphs"}
+    hinted = _facts(completed=frozenset({"value"}), hinted=frozenset({"value"}))
+    assert earned(hinted) == {"value-complete"}
+    assert "no-hints" in earned(_facts(completed=frozenset({"value", "mlp"}), hinted=frozenset({"value"})))
+    assert earned(_facts(longest_streak=7)) == {"streak-3", "streak-7"}
+    everything = _facts(completed=frozenset(q.id for q in catalog.quests), hinted=frozenset(q.id for q in catalog.quests))
+    assert "quest-line" in earned(everything)
+    assert "quest-line" not in earned(_facts(completed=frozenset({"value", "mlp"})))
+
+
+def test_the_whole_line_with_badges_and_quizzes_lands_between_level_10_and_15():
+    catalog = load_catalog(ROOT / "quests")
+    tasks = sum(q.xp + sum(t.xp for t in q.tasks) for q in catalog.quests)
+    badges = sum(b.xp for b in all_badges(catalog))
+    quizzes = sum(question.xp for q in catalog.quests for question in q.quiz)
+    assert 10 <= level_progress(tasks).level <= 15
+    assert 10 <= level_progress(tasks + badges + quizzes).level <= 15
+
+
+def test_task_review_names_concept_checks_hints_and_the_bugs_fixed():
     value = load_quest(ROOT / "quests" / "value")
     task = value.task("backprop")
-    first = task_award(value, task, checks=1)
-    assert first.xp == task.xp and "passed on the first check" in first.review
-    assert "reverse topological" in first.review
-    assert "after 3 checks" in task_award(value, task, checks=3).review
+    first = reviews.task_review(task, checks=1, hints=0, hint_cost=0, bugs=[])
+    assert first.startswith("Backpropagation, passed on the first check. Shows that backward() visits")
+    assert "Caught" not in first and "hint" not in first
+    bugs = reviews.bugs_fixed([
+        "NotImplementedError: Value.backward is not written yet (ugrad/engine.py, line 9)",
+        "a + a gave a.grad = 1, expected 2: gradients must accumulate (+=), not overwrite",
+        "a + a gave a.grad = 1, expected 2: gradients must accumulate (+=), not overwrite",
+        "timeout: stopped after 15 s while in backward() (ugrad/engine.py, line 40)",
+        "x" * 300,
+    ])
+    assert len(bugs) == 3 and bugs[0].startswith("a + a gave") and len(bugs[2]) <= reviews.BUG_LENGTH
+    later = reviews.task_review(task, checks=4, hints=2, hint_cost=40, bugs=bugs)
+    assert "passed on check 4 with 2 hints, -40 XP." in later
+    assert "Caught and fixed on the way: “a + a gave a.grad = 1" in later and "(and 1 more)" in later
 
 
-def test_quest_award_needs_every_required_task_but_not_bonus_ones():
+def test_quest_review_says_how_long_it_took_and_what_was_shown():
+    value = load_quest(ROOT / "quests" / "value")
+    start = dt.datetime(2026, 3, 7, 22, 0, tzinfo=dt.timezone.utc)
+    text = reviews.quest_review(value, start, start + dt.timedelta(days=1, hours=3, minutes=5), checks=9, hints=1,
+                                passed={t.id for t in value.tasks})
+    assert text.startswith("Completed The Value engine in 1 day 3 h from start, over 9 checks and 1 hint.")
+    assert "Backpropagation" in text and "bonus: Deep graphs" in text
+    assert reviews.duration(start, start + dt.timedelta(seconds=20)) == "under a minute"
+    assert reviews.duration(start, start + dt.timedelta(minutes=125)) == "2 h 5 min"
+
+
+def test_quest_complete_needs_every_required_task_but_not_bonus_ones():
     value = load_quest(ROOT / "quests" / "value")
     required = {t.id for t in value.required_tasks}
-    assert quest_award(value, required - {"relu"}) is None
-    award = quest_award(value, required)
-    assert award is not None and award.xp == value.xp and "deep-graphs" not in required
+    assert not quest_complete(value, required - {"relu"})
+    assert quest_complete(value, required) and "deep-graphs" not in required

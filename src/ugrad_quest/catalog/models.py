@@ -27,6 +27,41 @@ class Task:
     needs: tuple[str, ...] = ()
     """Tasks of the same quest whose tests must also run when this one is checked alone (with
     `quest check --task`), e.g. a shared measurement; their results are not reported."""
+    badge: "BadgeSpec | None" = None
+    """A badge earned the first time this task passes (optional)."""
+
+
+TIERS = ("common", "rare", "ultimate", "legendary")
+
+
+@dataclass(frozen=True)
+class BadgeSpec:
+    name: str
+    """The badge's display name."""
+    tier: str
+    """One of common, rare, ultimate, legendary; the tier sets the badge's XP."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    """Stable identifier within the quest; answers are recorded against it."""
+    prompt: str
+    """The question as the learner reads it."""
+    answer: str | float
+    """For multiple choice: the letter of the right choice (a, b, ...). Otherwise: the number."""
+    choices: tuple[str, ...] = ()
+    """The choices, shown as a), b), ...; empty for a numeric question."""
+    tolerance: float = 0.0
+    """For a numeric question: how far from `answer` a reply may be and still be right."""
+    explanation: str = ""
+    """Shown after the learner answers: why the answer is right."""
+    xp: int = 10
+    """XP for the first correct answer (half if it came after a wrong one)."""
+
+    @property
+    def numeric(self) -> bool:
+        return not self.choices
 
 
 @dataclass(frozen=True)
@@ -47,6 +82,10 @@ class Quest:
     """The tasks, in the order a learner should do them."""
     root: Path = field(compare=False)
     """The quest's folder (holding quest.yaml, starter/ and hidden/); set by the loader."""
+    badge: BadgeSpec | None = None
+    """A badge earned when the quest is complete (optional)."""
+    quiz: tuple[Question, ...] = ()
+    """Concept questions for `quest quiz` (optional)."""
 
     @property
     def starter_dir(self) -> Path:
@@ -59,6 +98,9 @@ class Quest:
     @property
     def required_tasks(self) -> tuple[Task, ...]:
         return tuple(t for t in self.tasks if t.required)
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.quiz if q.id == question_id), None)
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)

@@ -7,14 +7,16 @@ never load SQLModel, pytest or hypothesis.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ugrad_quest import __version__
+from ugrad_quest.cli import game
+from ugrad_quest.cli.common import JsonOption
+from ugrad_quest.cli.common import context as _context
+from ugrad_quest.cli.common import errors as _errors
 from ugrad_quest.errors import QuestError
 
 app = typer.Typer(
@@ -25,28 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """A QuestError becomes one sentence on stderr and exit 2; Ctrl-C stops quietly."""
-    try:
-        yield
-    except QuestError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was recorded.", err=True)
-        raise typer.Exit(130) from None
-
-
-def _context():
-    from ugrad_quest.services.context import Context
-
-    return Context.from_environment()
-
 
 def _version(value: bool) -> None:
     if value:
@@ -173,33 +153,31 @@ def watch(
 
 
 @app.command()
-def hint(task: Annotated[Optional[str], typer.Argument(help="The task (default: the first one not yet passed).")] = None) -> None:
-    """Show the next hint for a task of the current quest."""
+def hint(
+    task: Annotated[Optional[str], typer.Argument(help="The task (default: the first one not yet passed).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Reveal without asking, even when the hint costs XP.")] = False,
+) -> None:
+    """Show the next hint for a task of the current quest. A hint costs part of the task's XP unless it already passed: you are asked first."""
     with _errors():
         from ugrad_quest.render import views
         from ugrad_quest.render.console import stdout_console
         from ugrad_quest.services.hint import next_hint
 
-        stdout_console().print(views.hint(next_hint(_context(), task)))
+        def confirm(offer) -> bool:
+            if yes:
+                return True
+            if not sys.stdin.isatty():
+                return False  # a script gets the price and the --yes to pass, never a silent charge
+            return typer.confirm(views.hint_price(offer) + " Reveal it?", default=False)
+
+        stdout_console().print(views.hint(next_hint(_context(), task, confirm)))
 
 
-@app.command()
-def profile(json_output: JsonOption = False) -> None:
-    """Show your trainer card: level, XP, streak and the log of what you earned."""
-    with _errors():
-        from ugrad_quest.services.profile import build_profile
-
-        card = build_profile(_context())
-        if json_output:
-            from ugrad_quest.render import json_view
-
-            typer.echo(json_view.dumps(json_view.profile(card)))
-            return
-        from ugrad_quest.render import views
-        from ugrad_quest.render.console import stdout_console
-
-        console = stdout_console()
-        console.print(views.profile(card, console))
+app.command()(game.profile)
+app.command("log")(game.log)
+app.command()(game.badges)
+app.command()(game.quiz)
+app.command()(game.config)
 
 
 @app.command()

@@ -27,12 +27,43 @@ def check(result: CheckResult) -> dict:
 
 def profile(p: Profile) -> dict:
     return {
-        "trainer": p.trainer, "level": p.level, "xp": p.xp, "xp_into_level": p.xp_into_level,
+        "trainer": p.trainer, "title": p.title, "level": p.level, "xp": p.xp, "xp_into_level": p.xp_into_level,
         "xp_for_level": p.xp_for_level, "streak": p.streak, "longest_streak": p.longest_streak,
-        "active_days": p.active_days, "tasks_completed": p.tasks_completed,
-        "quests_completed": p.quests_completed, "badges": p.badges, "quizzes": p.quizzes,
+        "active_days": p.active_days, "freezes_held": p.freezes_held,
+        "tasks_completed": p.tasks_completed, "tasks_total": p.tasks_total,
+        "quests_completed": p.quests_completed, "quests_total": p.quests_total,
+        "badges": [b.id for b in p.badges], "badges_total": p.badges_total,
+        "quizzes": p.quizzes, "quizzes_total": p.quizzes_total,
+        "heatmap": {d.isoformat(): xp for d, xp in sorted(p.heatmap.xp_by_day.items())},
+        "missed_days": sorted(d.isoformat() for d in p.heatmap.missed),
+        "frozen_days": sorted(d.isoformat() for d in p.heatmap.frozen),
+        "log": [log_entry(e) for e in p.log],
     }
+
+
+def log_entry(e) -> dict:
+    return {"date": e.date.isoformat(), "kind": e.kind, "quest": e.quest_id, "subject": e.subject, "xp": e.xp,
+            "review": e.review}
+
+
+def badges(views) -> list[dict]:
+    return [{"id": b.id, "name": b.name, "tier": b.tier, "description": b.description, "xp": b.xp,
+             "earned_on": b.earned_on.isoformat() if b.earned_on else None} for b in views]
 
 
 def quest_list(rows: list[QuestStatus]) -> list[dict]:
     return [{**asdict(r), "requires": list(r.requires)} for r in rows]
+
+
+def quiz_answer(r) -> dict:
+    return {"quest": r.quest_id, "question": r.question.id, "answer": r.given, "correct": r.correct,
+            "xp_awarded": r.xp_awarded, "badges_awarded": [name for name, _, _ in r.badges],
+            # The right answer is given only to a right reply, as in the text view.
+            "expected": r.expected if r.correct else None}
+
+
+def quiz_state(state) -> dict:
+    return {"quest": state.quest_id, "questions": [
+        {"id": s.question.id, "question": s.question.prompt, "choices": list(s.question.choices),
+         "numeric": s.question.numeric, "xp": s.question.xp, "solved": s.solved, "wrong_answers": s.wrong}
+        for s in state.questions]}

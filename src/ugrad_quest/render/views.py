@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ugrad_quest.render import card as trainer_card
 from ugrad_quest.services.check import CheckResult
 from ugrad_quest.services.hint import HintResult
 from ugrad_quest.services.listing import QuestStatus
@@ -81,6 +82,9 @@ def check(result: CheckResult) -> RenderableType:
     summary = Text()
     if result.quest_xp_awarded:
         summary.append(f"Quest complete! +{result.quest_xp_awarded} XP for finishing {result.title}.\n", style="passed")
+    for name, tier, xp in result.badges:
+        summary.append("Badge earned: ", style="xp").append(name, style=f"tier.{tier}")
+        summary.append(f" ({tier}, +{xp} XP)\n", style="muted")
     if result.xp_awarded:
         summary.append(f"+{result.xp_awarded} XP this check", style="xp")
         if result.level_after > result.level_before:
@@ -98,15 +102,33 @@ def check(result: CheckResult) -> RenderableType:
     return Group(*parts)
 
 
+def hint_price(offer) -> str:
+    """The sentence that tells the learner what a hint costs, before it is revealed."""
+    floor = offer.task_xp - offer.task_xp // 2
+    spent = f", {offer.spent} already spent" if offer.spent else ""
+    return (f"Hint {offer.number}/{offer.total} for {offer.task_id} costs {offer.cost} XP of the task's "
+            f"{offer.task_xp} when it passes{spent} (a task always keeps at least {floor}).")
+
+
 def hint(result: HintResult) -> RenderableType:
+    parts: list[RenderableType] = []
+    for i, text in enumerate(result.earlier, 1):
+        parts.append(Text.assemble((f"Hint {i}/{result.total}: ", "muted"), (text, "muted")))
+    if result.declined:
+        parts.append(Text(hint_price(result.declined)))
+        parts.append(Text.assemble("Not revealed. Run ", ("quest hint --yes", "title"), " to reveal it.",
+                                   style="muted"))
+        return Group(*parts)
     if not result.number:
         return Text(result.text)
     title = f"Hint {result.number}/{result.total} for {result.task_id} ({result.task_title})"
-    footer = "" if result.number < result.total else "That was the last hint for this task."
     body = Text(result.text, style="hint")
-    if footer:
-        body.append("\n" + footer, style="muted")
-    return Panel(body, title=title, title_align="left")
+    if result.cost:
+        body.append(f"\n-{result.cost} XP from {result.task_id} when it passes.", style="muted")
+    if result.number == result.total:
+        body.append("\nThat was the last hint for this task.", style="muted")
+    parts.append(Panel(body, title=title, title_align="left"))
+    return Group(*parts)
 
 
 def lint(report) -> RenderableType:
@@ -122,30 +144,9 @@ def lint(report) -> RenderableType:
 
 
 def xp_bar(into: int, span: int, width: int) -> Text:
-    filled = round(width * into / span) if span else width
-    return Text.assemble(("█" * filled, "xp"), ("░" * (width - filled), "muted"))
+    return trainer_card.xp_bar(into, span, width)
 
 
 def profile(p: Profile, console: Console) -> RenderableType:
-    width = max(10, min(30, console.width - 30))
-    head = Text.assemble((p.trainer, "title"), "\n", (f"Lv. {p.level}", "xp"),
-                         f"  EXP {p.xp_into_level} / {p.xp_for_level}  ", xp_bar(p.xp_into_level, p.xp_for_level, width),
-                         ("\n", ""), (f"total XP {p.xp}", "muted"))
-    summary = Text.assemble(
-        ("tasks ", "muted"), (str(p.tasks_completed), "title"), ("   quests ", "muted"), (str(p.quests_completed), "title"),
-        ("   streak ", "muted"), (f"{p.streak} day{'s' if p.streak != 1 else ''}", "title"),
-        ("   longest ", "muted"), (str(p.longest_streak), "title"),
-        ("   badges ", "muted"), (str(len(p.badges)), "title"), ("   quizzes ", "muted"), (str(p.quizzes), "title"),
-    )
-    # One line per award, cut with an ellipsis; --json and a wide terminal show the full review.
-    log = Group(*(
-        Text.assemble((entry.date.isoformat(), "muted"), "  ", (f"+{entry.xp:<4}", "xp"), " ", entry.review,
-                      no_wrap=True, overflow="ellipsis")
-        for entry in p.log
-    ))
-    body: list[RenderableType] = [head, Text(""), summary]
-    if p.log:
-        body += [Text(""), Text("Log", style="title"), log]
-    else:
-        body += [Text(""), Text("No XP yet: run quest start value, then quest check.", style="muted")]
-    return Panel(Group(*body), title="Trainer card", title_align="left", width=min(console.width, 100))
+    """The trainer card (render/card.py), laid out for the console's width."""
+    return trainer_card.card(p, console)

@@ -1,12 +1,17 @@
-"""What a check earns: XP for first passes and for completing a quest, with a short review of each."""
+"""What earns XP: first passes (less what hints cost), quest completion, first correct quiz answers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ugrad_quest.catalog import Quest, Task
+from ugrad_quest.catalog import Question, Quest
 
-TASK, QUEST = "task", "quest"
+TASK, QUEST, QUIZ, BADGE = "task", "quest", "quiz", "badge"
+
+HINT_SHARE = 0.2
+"""Each hint revealed before a task first passes costs this share of the task's XP..."""
+MAX_HINT_SHARE = 0.5
+"""...but a task always keeps at least half of its XP."""
 
 
 @dataclass(frozen=True)
@@ -18,28 +23,24 @@ class Award:
     review: str
 
 
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    return text[0].lower() + text[1:] if text else text
+def hint_cost(task_xp: int, hints: int) -> int:
+    """XP a task loses for `hints` hints revealed before it first passed."""
+    return min(round(task_xp * HINT_SHARE * hints), int(task_xp * MAX_HINT_SHARE))
 
 
-def task_review(task: Task, checks: int) -> str:
-    when = "on the first check" if checks <= 1 else f"after {checks} checks"
-    return f"{task.title}, passed {when}: showed that {_sentence(task.concept)}"
+def next_hint_cost(task_xp: int, revealed: int) -> int:
+    """What revealing one more hint would cost."""
+    return hint_cost(task_xp, revealed + 1) - hint_cost(task_xp, revealed)
 
 
-def quest_review(quest: Quest) -> str:
-    bonus = [t.title for t in quest.tasks if not t.required]
-    extra = f" (bonus: {', '.join(bonus)})" if bonus else ""
-    return f"Completed {quest.title}: every required task passes{extra}. {quest.summary}"
+def task_xp(task_xp: int, hints: int) -> int:
+    return task_xp - hint_cost(task_xp, hints)
 
 
-def task_award(quest: Quest, task: Task, checks: int) -> Award:
-    return Award(TASK, quest.id, task.id, task.xp, task_review(task, checks))
+def quiz_xp(question: Question, wrong_before: int) -> int:
+    """Full XP for a right first answer, half after a wrong one: guessing through the choices is not mastery."""
+    return question.xp if not wrong_before else question.xp // 2
 
 
-def quest_award(quest: Quest, passed: set[str]) -> Award | None:
-    """The completion award, once every required task has passed (in this check or earlier ones)."""
-    if all(t.id in passed for t in quest.required_tasks):
-        return Award(QUEST, quest.id, "", quest.xp, quest_review(quest))
-    return None
+def quest_complete(quest: Quest, passed: set[str]) -> bool:
+    return all(t.id in passed for t in quest.required_tasks)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from ugrad_quest import workspace as ws_mod
 from ugrad_quest.errors import QuestError
-from ugrad_quest.rules import awards as award_rules
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.runner import TestOutcome, run_suite
 from ugrad_quest.services.context import Context
@@ -49,6 +48,8 @@ class CheckResult:
     output: str = ""
     output_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    badges: list[tuple[str, str, int]] = field(default_factory=list)
+    """(name, tier, XP) of each badge this check earned."""
 
 
 ProgressCallback = Callable[[TestOutcome, int, int], None]
@@ -84,18 +85,18 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
     try:
         checked = [t for t in quest.tasks if t.id in suite.tasks]
         passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
-        result = _record(store, quest, ws, suite, checked, passed, moment, today)
+        result = _record(store, ctx.catalog, quest, ws, suite, checked, passed, moment, today)
         result.partial = bool(task_ids)
         return result
     finally:
         store.close()
 
 
-def _record(store, quest, ws, suite, checked, passed, moment, today) -> CheckResult:
+def _record(store, catalog, quest, ws, suite, checked, passed, moment, today) -> CheckResult:
+    from ugrad_quest.services import awarding
     from ugrad_quest.store import progress as rows
 
     earned: dict[str, int] = {}
-    quest_xp = 0
     with store.session() as session:
         # One transaction, under SQLite's write lock: a concurrent check waits, then finds the
         # passes already recorded and awards nothing twice (the unique keys guarantee it).
@@ -108,15 +109,12 @@ def _record(store, quest, ws, suite, checked, passed, moment, today) -> CheckRes
                         and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
-            award = award_rules.task_award(quest, task, checks.get(task.id, 1))
-            if rows.add_award(session, award.kind, award.quest_id, award.task_id, award.xp, award.review,
-                              moment, today, attempt_id):
-                earned[task.id] = award.xp
+            xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today)
+            if xp:
+                earned[task.id] = xp
         ever_passed = {t for _, t in rows.passed_tasks(session, quest.id)}
-        completion = award_rules.quest_award(quest, ever_passed)
-        if completion and rows.add_award(session, completion.kind, completion.quest_id, "", completion.xp,
-                                         completion.review, moment, today, attempt_id):
-            quest_xp = completion.xp
+        quest_xp = awarding.award_completion(session, quest, ever_passed, attempt_id, moment, today)
+        badges = awarding.award_badges(session, catalog, moment, today, attempt_id)
         xp_after = rows.total_xp(session)
 
     reports = [
@@ -129,7 +127,8 @@ def _record(store, quest, ws, suite, checked, passed, moment, today) -> CheckRes
     next_task = next((t.id for t in quest.tasks if t.id not in ever_passed), None)
     return CheckResult(
         quest_id=quest.id, title=quest.title, passed=passed, tasks=reports,
-        xp_awarded=sum(earned.values()) + quest_xp, quest_xp_awarded=quest_xp, badges_awarded=[],
+        xp_awarded=xp_after - xp_before, quest_xp_awarded=quest_xp, badges_awarded=[b.id for b in badges],
+        badges=[(b.name, b.tier, b.xp) for b in badges],
         duration=suite.duration, level_before=level_progress(xp_before).level,
         level_after=level_progress(xp_after).level, next_task=next_task,
         output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems,

@@ -7,6 +7,7 @@ import getpass
 import subprocess
 from dataclasses import dataclass, field
 
+from ugrad_quest.rules.creature import title_for
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.rules.streaks import streak
 from ugrad_quest.services.context import Context
@@ -17,15 +18,51 @@ LOG_LENGTH = 10
 @dataclass(frozen=True)
 class LogEntry:
     date: dt.date
+    kind: str
+    """task, quest, quiz or badge."""
     quest_id: str
-    task_id: str
+    """The quest the award belongs to ('' for a badge that belongs to none)."""
+    subject: str
+    """The task id, question id or badge id ('' for a quest completion)."""
     xp: int
     review: str
+
+
+@dataclass(frozen=True)
+class BadgeView:
+    id: str
+    name: str
+    tier: str
+    """common, rare, ultimate or legendary."""
+    description: str
+    """How to earn it."""
+    xp: int
+    earned_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    today: dt.date
+    xp_by_day: dict[dt.date, int]
+    """XP earned on each active day of the shown window (days with none are absent)."""
+    missed: frozenset[dt.date] = frozenset()
+    """Days that broke a streak (no activity and no freeze left)."""
+    frozen: frozenset[dt.date] = frozenset()
+    """Days without activity that a streak freeze covered."""
+
+    def level(self, day: dt.date) -> int:
+        """0 for no XP, else 1-4: the day's XP in quarters of the busiest day shown."""
+        xp = self.xp_by_day.get(day, 0)
+        if xp <= 0:
+            return 0
+        busiest = max(self.xp_by_day.values())
+        return max(1, min(4, -(-4 * xp // busiest)))
 
 
 @dataclass
 class Profile:
     trainer: str
+    title: str
     level: int
     xp: int
     xp_into_level: int
@@ -33,11 +70,20 @@ class Profile:
     streak: int
     longest_streak: int
     active_days: int
+    freezes_held: int
     tasks_completed: int
+    tasks_total: int
     quests_completed: int
-    badges: list[str] = field(default_factory=list)
+    quests_total: int
+    heatmap: Heatmap
+    badges: list[BadgeView] = field(default_factory=list)
+    """Earned badges, newest first."""
+    badges_total: int = 0
     quizzes: int = 0
+    """Quiz questions answered correctly."""
+    quizzes_total: int = 0
     log: list[LogEntry] = field(default_factory=list)
+    """The latest awards, newest first."""
 
 
 def default_trainer_name() -> str:
@@ -53,26 +99,49 @@ def default_trainer_name() -> str:
         return "Trainer"
 
 
+HEATMAP_DAYS = 53 * 7
+NAME_KEY, TITLE_KEY = "trainer_name", "trainer_title"
+
+
 def build_profile(ctx: Context) -> Profile:
+    from ugrad_quest.services.badges import badge_views
+
+    catalog = ctx.catalog
     store = ctx.open_store()
     try:
         from ugrad_quest.store import progress as rows
 
         _, today = ctx.now()
         with store.session() as session:
+            # Aggregates only: a year of events costs a few indexed GROUP BYs, not a Python loop over rows.
             xp = rows.total_xp(session)
-            days = rows.active_dates(session)
+            by_day = rows.xp_by_day(session)
             tasks = rows.count_task_passes(session)
             quests = len(rows.completed_quests(session))
-            name = rows.get_setting(session, "trainer_name")
-            log = [LogEntry(a.local_date, a.quest_id, a.task_id, a.xp, a.review)
-                   for a in rows.recent_awards(session, LOG_LENGTH)]
+            quizzes = rows.count_awards(session, "quiz")
+            earned = rows.earned_badges(session)
+            name = rows.get_setting(session, NAME_KEY)
+            title = rows.get_setting(session, TITLE_KEY)
+            log = [LogEntry(a.local_date, a.kind, a.quest_id, a.task_id, a.xp, a.review)
+                   for a in rows.awards(session, LOG_LENGTH)]
     finally:
         store.close()
     lv = level_progress(xp)
-    st = streak(days, today)
+    st = streak(by_day, today)
+    window_start = today - dt.timedelta(days=HEATMAP_DAYS)
+    heatmap = Heatmap(
+        today=today, xp_by_day={d: x for d, x in by_day.items() if window_start <= d <= today},
+        missed=frozenset(d for d in st.missed if d >= window_start),
+        frozen=frozenset(d for d in st.frozen if d >= window_start))
+    all_badges = badge_views(catalog, earned)
+    by_id = {b.id: b for b in all_badges}
+    mine = [by_id[i] for i in reversed(earned) if i in by_id]  # a badge a quest no longer has is left out
     return Profile(
-        trainer=name or default_trainer_name(), level=lv.level, xp=lv.xp, xp_into_level=lv.xp_into_level,
-        xp_for_level=lv.xp_for_level, streak=st.current, longest_streak=st.longest, active_days=st.active_days,
-        tasks_completed=tasks, quests_completed=quests, log=log,
+        trainer=name or default_trainer_name(), title=title or title_for(lv.level),
+        level=lv.level, xp=lv.xp, xp_into_level=lv.xp_into_level, xp_for_level=lv.xp_for_level,
+        streak=st.current, longest_streak=st.longest, active_days=st.active_days, freezes_held=st.freezes_held,
+        tasks_completed=tasks, tasks_total=sum(len(q.tasks) for q in catalog.quests),
+        quests_completed=quests, quests_total=len(catalog.quests), heatmap=heatmap,
+        badges=mine, badges_total=len(all_badges),
+        quizzes=quizzes, quizzes_total=sum(len(q.quiz) for q in catalog.quests), log=log,
     )

@@ -76,7 +76,25 @@ def m001_initial(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_game(conn: Connection) -> None:
+    """Quiz answers, and indexes that keep the profile fast on a year of events."""
+    for statement in (
+        """CREATE TABLE quiz_answer (
+            id INTEGER NOT NULL PRIMARY KEY,
+            quest_id VARCHAR NOT NULL,
+            question_id VARCHAR NOT NULL,
+            answer VARCHAR NOT NULL,
+            correct BOOLEAN NOT NULL,
+            answered_at DATETIME NOT NULL,
+            local_date DATE NOT NULL)""",
+        "CREATE INDEX ix_quiz_answer_question ON quiz_answer (quest_id, question_id)",
+        "CREATE INDEX ix_xp_award_day_xp ON xp_award (local_date, xp)",
+        "CREATE INDEX ix_xp_award_awarded_at ON xp_award (awarded_at)",
+    ):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_game]
 
 
 def applied(conn: Connection) -> set[str]:

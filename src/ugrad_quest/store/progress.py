@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from ugrad_quest.store.tables import Attempt, AttemptTask, HintReveal, QuestStart, Setting, TaskPass, XpAward
+from ugrad_quest.store.tables import (Attempt, AttemptTask, HintReveal, QuestStart, QuizAnswer, Setting, TaskPass,
+                                     XpAward)
 
 
 def _insert_once(session: Session, table, **values) -> bool:
@@ -83,13 +84,84 @@ def completed_quests(session: Session) -> list[str]:
     return list(session.exec(select(XpAward.quest_id).where(XpAward.kind == "quest")).all())
 
 
-def active_dates(session: Session) -> list[dt.date]:
-    """Distinct local dates that earned anything, oldest first (aggregated in SQL via the index)."""
-    return list(session.exec(select(XpAward.local_date).distinct().order_by(XpAward.local_date)).all())
+def xp_by_day(session: Session) -> dict[dt.date, int]:
+    """XP per local date that earned anything (one GROUP BY over the (local_date, xp) index)."""
+    rows = session.exec(select(XpAward.local_date, func.sum(XpAward.xp)).group_by(XpAward.local_date)).all()
+    return {day: int(xp) for day, xp in rows}
 
 
-def recent_awards(session: Session, limit: int) -> list[XpAward]:
-    return list(session.exec(select(XpAward).order_by(XpAward.awarded_at.desc(), XpAward.id.desc()).limit(limit)).all())
+def count_awards(session: Session, kind: str) -> int:
+    return int(session.exec(select(func.count()).select_from(XpAward).where(XpAward.kind == kind)).one())
+
+
+def awards(session: Session, limit: int | None = None, kind: str | None = None) -> list[XpAward]:
+    """Awards, newest first."""
+    query = select(XpAward).order_by(XpAward.awarded_at.desc(), XpAward.id.desc())
+    if kind is not None:
+        query = query.where(XpAward.kind == kind)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def earned_badges(session: Session) -> dict[str, dt.date]:
+    """Earned badge ids with the local date of each, in the order they were earned."""
+    rows = session.exec(select(XpAward.task_id, XpAward.local_date).where(XpAward.kind == "badge")
+                        .order_by(XpAward.awarded_at, XpAward.id)).all()
+    return dict(rows)
+
+
+def first_try_tasks(session: Session) -> set[tuple[str, str]]:
+    """Tasks whose first pass came in the first check that included them."""
+    earlier = (select(func.count()).select_from(AttemptTask)
+               .join(Attempt, Attempt.id == AttemptTask.attempt_id)
+               .where(Attempt.quest_id == TaskPass.quest_id, AttemptTask.task_id == TaskPass.task_id,
+                      Attempt.id < TaskPass.attempt_id)
+               .scalar_subquery())
+    return {(q, t) for q, t in session.exec(select(TaskPass.quest_id, TaskPass.task_id).where(earlier == 0)).all()}
+
+
+def quests_hinted_before_completion(session: Session) -> set[str]:
+    rows = session.exec(
+        select(XpAward.quest_id).distinct()
+        .join(HintReveal, (HintReveal.quest_id == XpAward.quest_id) & (HintReveal.revealed_at <= XpAward.awarded_at))
+        .where(XpAward.kind == "quest")).all()
+    return set(rows)
+
+
+def failures_before(session: Session, quest_id: str, task_id: str, attempt_id: int) -> list[str]:
+    """Messages of the task's failed checks before `attempt_id`, oldest first."""
+    return list(session.exec(
+        select(AttemptTask.message).join(Attempt, Attempt.id == AttemptTask.attempt_id)
+        .where(Attempt.quest_id == quest_id, AttemptTask.task_id == task_id, Attempt.id < attempt_id,
+               AttemptTask.status != "passed")
+        .order_by(Attempt.id)).all())
+
+
+def quest_activity(session: Session, quest_id: str) -> tuple[dt.datetime | None, int, int]:
+    """When the quest was started, how many checks it has had, and how many hints were revealed."""
+    started = session.exec(select(QuestStart.started_at).where(QuestStart.quest_id == quest_id)).first()
+    checks = session.exec(select(func.count()).select_from(Attempt).where(Attempt.quest_id == quest_id)).one()
+    hints = session.exec(select(func.count()).select_from(HintReveal).where(HintReveal.quest_id == quest_id)).one()
+    return started, int(checks), int(hints)
+
+
+def add_quiz_answer(session: Session, quest_id: str, question_id: str, answer: str, correct: bool,
+                    now: dt.datetime, today: dt.date) -> None:
+    session.add(QuizAnswer(quest_id=quest_id, question_id=question_id, answer=answer, correct=correct,
+                           answered_at=now, local_date=today))
+
+
+def quiz_tally(session: Session, quest_id: str) -> dict[str, tuple[int, int]]:
+    """Per question of the quest: (wrong answers given, right answers given)."""
+    rows = session.exec(
+        select(QuizAnswer.question_id, QuizAnswer.correct, func.count())
+        .where(QuizAnswer.quest_id == quest_id).group_by(QuizAnswer.question_id, QuizAnswer.correct)).all()
+    tally: dict[str, tuple[int, int]] = {}
+    for question_id, correct, n in rows:
+        wrong, right = tally.get(question_id, (0, 0))
+        tally[question_id] = (wrong, right + n) if correct else (wrong + n, right)
+    return tally
 
 
 def hints_revealed(session: Session, quest_id: str, task_id: str) -> int:
@@ -110,3 +182,9 @@ def get_setting(session: Session, key: str) -> str | None:
 def set_setting(session: Session, key: str, value: str) -> None:
     session.execute(insert(Setting).values(key=key, value=value)
                     .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def delete_setting(session: Session, key: str) -> None:
+    row = session.get(Setting, key)
+    if row is not None:
+        session.delete(row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -62,16 +62,22 @@ class TaskPass(SQLModel, table=True):
 
 
 class XpAward(SQLModel, table=True):
-    """XP given once per (kind, quest, task); task_id is '' for a quest's completion award."""
+    """XP given once per (kind, quest, task).
+
+    kind is task, quest, quiz or badge; task_id is the task id, '' for a quest's completion, the
+    question id for a quiz answer, the badge id for a badge (whose quest_id may be '').
+    """
 
     __tablename__ = "xp_award"
-    __table_args__ = (UniqueConstraint("kind", "quest_id", "task_id"),)
+    __table_args__ = (UniqueConstraint("kind", "quest_id", "task_id"),
+                      # The heatmap's GROUP BY day reads only this index (m002).
+                      Index("ix_xp_award_day_xp", "local_date", "xp"))
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     quest_id: str
     task_id: str = ""
     xp: int
-    awarded_at: dt.datetime
+    awarded_at: dt.datetime = Field(index=True)
     local_date: dt.date = Field(index=True)
     review: str
     attempt_id: int | None = Field(default=None, foreign_key="attempt.id")
@@ -92,3 +98,17 @@ class Setting(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True)
     value: str
+
+
+class QuizAnswer(SQLModel, table=True):
+    """Every answer given to a quiz question, right or wrong (m002)."""
+
+    __tablename__ = "quiz_answer"
+    __table_args__ = (Index("ix_quiz_answer_question", "quest_id", "question_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quest_id: str
+    question_id: str
+    answer: str
+    correct: bool
+    answered_at: dt.datetime
+    local_date: dt.date

@@ -1,0 +1,165 @@
+"""The game's commands: profile, log, badges, quiz and config. Registered on the app in cli/app.py."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ugrad_quest.cli.common import JsonOption, context, errors, interactive
+from ugrad_quest.errors import QuestError
+
+
+def _print_json(data) -> None:
+    from ugrad_quest.render import json_view
+
+    typer.echo(json_view.dumps(data))
+
+
+def profile(json_output: JsonOption = False) -> None:
+    """Show your trainer card: level, creature, streak, heatmap, badges and the latest log."""
+    with errors():
+        from ugrad_quest.services.profile import build_profile
+
+        ctx = context()
+        if not json_output and interactive():
+            _first_run(ctx)
+        card = build_profile(ctx)
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            _print_json(json_view.profile(card))
+            return
+        from ugrad_quest.render import views
+        from ugrad_quest.render.console import stdout_console
+
+        console = stdout_console()
+        console.print(views.profile(card, console))
+
+
+def _first_run(ctx) -> None:
+    """Ask for a trainer name once, the first time a person looks at their card in a terminal."""
+    from ugrad_quest.services.config import read_config, set_config
+
+    settings = read_config(ctx)
+    if settings.name is not None:
+        return
+    name = typer.prompt("Your trainer name (change it later with `quest config name`)", default=settings.default_name)
+    set_config(ctx, "name", name)
+
+
+def log(
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show only the latest N awards.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show every XP award, newest first, each with a review of what you demonstrated."""
+    with errors():
+        from ugrad_quest.services.log import read_log
+
+        entries = read_log(context(), limit)
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            _print_json([json_view.log_entry(e) for e in entries])
+            return
+        from ugrad_quest.render import game_views
+        from ugrad_quest.render.console import stdout_console
+
+        stdout_console().print(game_views.log(entries))
+
+
+def badges(json_output: JsonOption = False) -> None:
+    """List every badge, earned or not, with its tier and how to earn it."""
+    with errors():
+        from ugrad_quest.services.badges import list_badges
+
+        views = list_badges(context())
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            _print_json(json_view.badges(views))
+            return
+        from ugrad_quest.render import game_views
+        from ugrad_quest.render.console import stdout_console
+
+        stdout_console().print(game_views.badges(views))
+
+
+def quiz(
+    quest: Annotated[Optional[str], typer.Argument(help="The quest whose quiz to take (default: the one started "
+                                                   "last here, else the first with a quiz).")] = None,
+    question: Annotated[Optional[str], typer.Option("--question", "-q", help="The question to answer "
+                                                    "(default: the first not yet answered correctly).")] = None,
+    answer: Annotated[Optional[str], typer.Option("--answer", "-a", help="Answer without being asked: a letter "
+                                                  "for a multiple-choice question, a number otherwise.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Answer concept questions about a quest. The first correct answer earns XP (half after a wrong one).
+
+    In a terminal it asks each open question in turn; with --answer it answers one and exits
+    0 if right, 1 if wrong.
+    """
+    with errors():
+        from ugrad_quest.render import game_views
+        from ugrad_quest.render.console import stdout_console
+        from ugrad_quest.services import quiz as quizzes
+
+        ctx = context()
+        out = stdout_console()
+        if answer is not None:
+            result = quizzes.answer(ctx, quest, question, answer)
+            if json_output:
+                from ugrad_quest.render import json_view
+
+                _print_json(json_view.quiz_answer(result))
+            else:
+                out.print(game_views.quiz_answer(result))
+            raise typer.Exit(0 if result.correct else 1)
+        state = quizzes.quiz_state(ctx, quest)
+        if json_output:
+            from ugrad_quest.render import json_view
+
+            _print_json(json_view.quiz_state(state))
+            return
+        todo = state.open if question is None else [q for q in state.questions if q.question.id == question]
+        if question is not None and not todo:
+            known = ", ".join(q.question.id for q in state.questions)
+            raise QuestError(f"The {state.quest_id} quiz has no question {question!r} (questions: {known}).")
+        if not interactive():
+            out.print(game_views.quiz_overview(state, todo[0] if todo else None))
+            return
+        out.print(game_views.quiz_overview(state, None))
+        for item in todo:
+            out.print(game_views.question(item))
+            reply = typer.prompt("Your answer (Enter to skip)", default="", show_default=False)
+            if not reply.strip():
+                continue
+            try:
+                result = quizzes.answer(ctx, state.quest_id, item.question.id, reply)
+            except QuestError as exc:  # a reply that is not an answer: say so and go on to the next
+                out.print(game_views.problem(str(exc)))
+                continue
+            out.print(game_views.quiz_answer(result))
+
+
+def config(
+    key: Annotated[Optional[str], typer.Argument(help="name or title; omit to show both.")] = None,
+    value: Annotated[Optional[str], typer.Argument(help="The new value; omit to show the current one.")] = None,
+    unset: Annotated[bool, typer.Option("--unset", help="Go back to the default (git's user.name; a title by level).")] = False,
+) -> None:
+    """Show or set your trainer name and title, as shown on your card."""
+    with errors():
+        from ugrad_quest.render import game_views
+        from ugrad_quest.render.console import stdout_console
+        from ugrad_quest.services import config as settings
+
+        ctx = context()
+        if key is not None and key not in settings.KEYS:
+            raise QuestError(f"There is no setting {key!r} (settings: {', '.join(settings.KEYS)}).")
+        if unset and value is not None:
+            raise QuestError("Give either a value or --unset, not both.")
+        if key is not None and (value is not None or unset):
+            current = settings.set_config(ctx, key, value)
+        else:
+            current = settings.read_config(ctx)
+        stdout_console().print(game_views.config(current, key))

@@ -1,0 +1,147 @@
+"""`quest quiz`: concept questions from the quest YAML; XP for the first correct answer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ugrad_quest import workspace as ws_mod
+from ugrad_quest.catalog import Question, Quest
+from ugrad_quest.errors import QuestError
+from ugrad_quest.rules import awards as award_rules
+from ugrad_quest.rules import reviews
+from ugrad_quest.services.context import Context
+
+LETTERS = "abcdefghij"
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    question: Question
+    solved: bool
+    """Answered correctly at least once."""
+    wrong: int
+    """Wrong answers given so far."""
+
+
+@dataclass(frozen=True)
+class QuizState:
+    quest_id: str
+    title: str
+    questions: list[QuestionState]
+
+    @property
+    def open(self) -> list[QuestionState]:
+        return [q for q in self.questions if not q.solved]
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    quest_id: str
+    question: Question
+    given: str
+    correct: bool
+    expected: str
+    """The right answer, as shown to the learner."""
+    xp_awarded: int
+    already_solved: bool
+    badges: list[tuple[str, str, int]] = field(default_factory=list)
+    """(name, tier, XP) of badges this answer earned."""
+
+
+def expected_text(q: Question) -> str:
+    if q.numeric:
+        if not q.tolerance:
+            return f"{q.answer:g}"
+        # As many decimals as the tolerance asks for: 0.78645 +- 0.00005 reads 0.7864.
+        decimals = max(0, math.ceil(-math.log10(2 * q.tolerance) - 1e-9))
+        return f"{q.answer:.{decimals}f}"
+    index = LETTERS.index(str(q.answer))
+    return f"{q.answer}) {q.choices[index]}"
+
+
+def is_correct(q: Question, reply: str) -> bool:
+    """Judge a reply; raise QuestError for one that is not an answer at all (nothing is recorded then)."""
+    reply = reply.strip()
+    if q.numeric:
+        try:
+            value = float(reply.replace("_", ""))
+        except ValueError:
+            raise QuestError(f"Question {q.id!r} wants a number, such as 0.7864; got {reply!r}.") from None
+        if not math.isfinite(value):
+            raise QuestError(f"Question {q.id!r} wants a finite number; got {reply!r}.")
+        # A hair of slack so that "0.7865" is right when the answer is 0.78645 +- 0.00005.
+        return abs(value - float(q.answer)) <= q.tolerance + 1e-12 * max(1.0, abs(float(q.answer)))
+    letters = LETTERS[:len(q.choices)]
+    letter = reply.lower().strip("()). ")
+    if letter in letters and len(letter) == 1:
+        return letter == q.answer
+    texts = [c.lower() for c in q.choices]
+    if reply.lower() in texts:
+        return letters[texts.index(reply.lower())] == q.answer
+    raise QuestError(f"Answer question {q.id!r} with one of the letters {', '.join(letters)}; got {reply!r}.")
+
+
+def _quest(ctx: Context, quest_id: str | None) -> Quest:
+    if quest_id:
+        return ctx.catalog.get(quest_id)
+    ws = ws_mod.find(ctx.cwd)
+    if ws is not None and ws.active_quest:
+        return ctx.catalog.get(ws.active_quest)
+    with_quiz = [q for q in ctx.catalog.quests if q.quiz]
+    if not with_quiz:
+        raise QuestError("No quest has quiz questions.")
+    return with_quiz[0]
+
+
+def quiz_state(ctx: Context, quest_id: str | None = None) -> QuizState:
+    quest = _quest(ctx, quest_id)
+    if not quest.quiz:
+        raise QuestError(f"Quest {quest.id!r} has no quiz questions.")
+    store = ctx.open_store()
+    try:
+        from ugrad_quest.store import progress as rows
+
+        with store.session() as session:
+            tally = rows.quiz_tally(session, quest.id)
+    finally:
+        store.close()
+    return QuizState(quest.id, quest.title, [
+        QuestionState(q, tally.get(q.id, (0, 0))[1] > 0, tally.get(q.id, (0, 0))[0]) for q in quest.quiz])
+
+
+def answer(ctx: Context, quest_id: str | None, question_id: str | None, reply: str) -> AnswerResult:
+    """Record one answer. Without question_id, it answers the first question not yet solved."""
+    state = quiz_state(ctx, quest_id)
+    quest = ctx.catalog.get(state.quest_id)
+    if question_id is None:
+        if not state.open:
+            raise QuestError(f"Every question of the {quest.id} quiz is answered correctly already; "
+                             f"name one with --question to answer it again.")
+        question = state.open[0].question
+    else:
+        question = quest.question(question_id)
+        if question is None:
+            known = ", ".join(q.id for q in quest.quiz)
+            raise QuestError(f"The {quest.id} quiz has no question {question_id!r} (questions: {known}).")
+    correct = is_correct(question, reply)
+    moment, today = ctx.now()
+    store = ctx.open_store()
+    try:
+        from ugrad_quest.services import awarding
+        from ugrad_quest.store import progress as rows
+
+        with store.session() as session:
+            wrong, right = rows.quiz_tally(session, quest.id).get(question.id, (0, 0))
+            rows.add_quiz_answer(session, quest.id, question.id, reply.strip(), correct, moment, today)
+            xp, badges = 0, []
+            if correct and not right:
+                xp = award_rules.quiz_xp(question, wrong)
+                if not rows.add_award(session, award_rules.QUIZ, quest.id, question.id, xp,
+                                      reviews.quiz_review(quest, question, wrong), moment, today, None):
+                    xp = 0
+                badges = awarding.award_badges(session, ctx.catalog, moment, today)
+    finally:
+        store.close()
+    return AnswerResult(quest.id, question, reply.strip(), correct, expected_text(question), xp, right > 0,
+                        [(b.name, b.tier, b.xp) for b in badges])
