@@ -94,7 +94,8 @@ def _details(p: Profile, width: int) -> Group:
         xp_bar(p.xp_into_level, p.xp_for_level, min(32, width)),
         line((total, "muted")),
         Text(""),
-        Text.assemble(("Partner ", "muted"), (creature.name, "bold"), (f"  {evolves}", "muted")),
+        Text.assemble(("Partner ", "muted"), (creature.name, creature_art.picture(creature.stage).palette["b"]),
+                      (f"  {evolves}", "muted")),
     )
 
 
