@@ -94,8 +94,8 @@ def _details(p: Profile, width: int) -> Group:
         xp_bar(p.xp_into_level, p.xp_for_level, min(32, width)),
         line((total, "muted")),
         Text(""),
-        Text.assemble(("Partner ", "muted"), (creature.name, creature_art.picture(creature.stage).palette["b"]),
-                      (f"  {evolves}", "muted")),
+        _flow([Text.assemble(("Partner ", "muted"), (creature.name, creature_art.picture(creature.stage).palette["b"])),
+               Text(evolves, style="muted")], width, gap="  "),
     )
 
 
