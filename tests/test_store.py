@@ -142,3 +142,30 @@ def test_quest_home_that_is_a_file_is_refused(tmp_path: Path):
     (tmp_path / "home").write_text("oops")
     with pytest.raises(StoreError, match="is a file, not a folder"):
         Store.open(tmp_path / "home" / "p.sqlite3")
+
+
+def test_a_database_from_the_first_release_migrates_to_m002_keeping_every_row(tmp_path: Path, monkeypatch):
+    path = tmp_path / "p.sqlite3"
+    monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.m001_initial])
+    store = Store.open(path)
+    with store.session() as s:
+        attempt = rows.add_attempt(s, "value", "/ws", "ugrad", NOW, TODAY, 100, True, [("add-mul", "passed", 5, "")])
+        rows.add_task_pass(s, "value", "add-mul", attempt, NOW, TODAY)
+        rows.add_award(s, "task", "value", "add-mul", 50, "r", NOW, TODAY, attempt)
+    store.close()
+    assert "quiz_answer" not in _schema(path)
+
+    monkeypatch.undo()
+    store = Store.open(path)
+    with store.session() as s:
+        assert rows.total_xp(s) == 50 and rows.xp_by_day(s) == {TODAY: 50}
+        rows.add_quiz_answer(s, "value", "tanh-slope", "0.7864", True, NOW, TODAY)
+    with store.session() as s:
+        assert rows.quiz_tally(s, "value") == {"tanh-slope": (0, 1)}
+    store.close()
+    names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations ORDER BY rowid")]
+    assert names == ["m001_initial", "m002_game"]
+    # The upgraded file has the schema of a new one.
+    fresh = tmp_path / "fresh.sqlite3"
+    Store.open(fresh).close()
+    assert _schema(path) == _schema(fresh)

@@ -32,15 +32,20 @@ def test_new_learner_loop_start_edit_check_profile(tmp_path: Path):
     shutil.copyfile(CORRECT, ws / "ugrad" / "engine.py")
     text = quest_command("check", cwd=ws / "ugrad")
     assert text.returncode == 0, text.stdout + text.stderr
-    assert "Quest complete! +150 XP" in text.stdout and "+480 XP this check" in text.stdout
-    assert "Level up! Lv. 1 → Lv. 7" in text.stdout
+    assert "Quest complete! +150 XP" in text.stdout
+    # 480 for the quest, and 85 for the badges First Spark, Deep Diver, Engine Smith and Unassisted.
+    for badge in ("First Spark (common, +10 XP)", "Deep Diver (rare, +25 XP)", "Engine Smith (rare, +25 XP)",
+                  "Unassisted (rare, +25 XP)"):
+        assert f"Badge earned: {badge}" in text.stdout
+    assert "+565 XP this check" in text.stdout and "Level up! Lv. 1 → Lv. 8" in text.stdout
 
     profile = json.loads(quest_command("profile", "--json", cwd=tmp_path).stdout)
-    assert (profile["xp"], profile["level"], profile["tasks_completed"], profile["quests_completed"]) == (480, 7, 6, 1)
+    assert (profile["xp"], profile["level"], profile["tasks_completed"], profile["quests_completed"]) == (565, 8, 6, 1)
     card = quest_command("profile", cwd=tmp_path, env={"COLUMNS": "80"}).stdout
-    assert "Lv. 7" in card and f"EXP {480 - 342} / {511 - 342}" in card and "streak 1 day" in card
+    assert "Lv. 8" in card and f"EXP {565 - 511} / {728 - 511}" in card and "streak 1 day" in card
     # The stub check came first, so every task passed on the learner's second check.
-    assert "Backpropagation, passed after 2 checks" in card
+    log = quest_command("log", cwd=tmp_path).stdout
+    assert "Backpropagation, passed on check 2. Shows that backward() visits" in " ".join(log.split())
 
 
 BAD_ENGINES = {

@@ -27,12 +27,11 @@ NARROW = 60
 GAP = "   "
 
 TIER_GLYPHS = {"common": "•", "rare": "◆", "ultimate": "✦", "legendary": "★"}
-TIER_STYLES = {"common": "bold", "rare": "bold blue", "ultimate": "bold magenta", "legendary": "bold yellow"}
 
 
 def tier_style(tier: str) -> str:
     """The style of a badge tier (common, rare, ultimate, legendary); plain bold for an unknown one."""
-    return TIER_STYLES.get(tier, "bold")
+    return f"tier.{tier}" if tier in TIER_GLYPHS else "bold"  # the styles live in render.console.THEME
 
 
 def tier_glyph(tier: str) -> str:

@@ -8,7 +8,7 @@ from rich.theme import Theme
 THEME = Theme({
     "passed": "bold green", "failed": "bold red", "error": "bold magenta", "timeout": "bold yellow",
     "muted": "dim", "xp": "bold cyan", "title": "bold", "hint": "italic",
-    "tier.common": "bold white", "tier.rare": "bold blue", "tier.ultimate": "bold magenta",
+    "tier.common": "bold", "tier.rare": "bold blue", "tier.ultimate": "bold magenta",
     "tier.legendary": "bold yellow",
 })
 

@@ -38,6 +38,9 @@ def bugs_fixed(failures: list[str]) -> list[str]:
 
 
 def duration(start: dt.datetime, end: dt.datetime) -> str:
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        # Stored times come back as local wall-clock time without an offset: compare them as such.
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
     minutes = max(0, int((end - start).total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
