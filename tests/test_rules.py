@@ -184,3 +184,10 @@ def test_quest_complete_needs_every_required_task_but_not_bonus_ones():
     required = {t.id for t in value.required_tasks}
     assert not quest_complete(value, required - {"relu"})
     assert quest_complete(value, required) and "deep-graphs" not in required
+
+
+def test_badge_reviews_say_what_the_learner_did():
+    catalog = load_catalog(ROOT / "quests")
+    deep = next(b for b in all_badges(catalog) if b.id == "value-deep-graphs")
+    assert reviews.badge_review(deep.name, deep.tier, deep.earned_for) == "Rare badge Deep Diver: passed Deep graphs in value."
+    assert all(b.earned_for and b.description.endswith(".") for b in all_badges(catalog))

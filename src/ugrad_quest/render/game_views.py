@@ -26,7 +26,7 @@ def log(entries: list[LogEntry]) -> RenderableType:
         subject = "/".join(x for x in (e.quest_id, e.subject) if x)
         parts.append(Text.assemble((e.date.isoformat(), "muted"), "  ", (f"+{e.xp} XP", "xp"), "  ",
                                    (KIND_LABEL.get(e.kind, e.kind), "title"), ("  " + subject, "muted")))
-        parts.append(Padding(Text(e.review), (0, 0, 1, 4)))
+        parts.append(Padding(Text(e.review), (0, 0, 1, 4), expand=False))
     total = sum(e.xp for e in entries)
     parts.append(Text(f"{len(entries)} awards, {total} XP.", style="muted"))
     return Group(*parts)

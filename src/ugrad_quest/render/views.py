@@ -91,8 +91,7 @@ def check(result: CheckResult) -> RenderableType:
             summary.append(f"  Level up! Lv. {result.level_before} → Lv. {result.level_after}", style="xp")
         summary.append("\n")
     if result.passed:
-        everything = not result.partial and not result.next_task
-        summary.append("All required tasks pass." if everything else "The checked tasks pass.", style="passed")
+        summary.append("The checked tasks pass." if result.partial else "All required tasks pass.", style="passed")
         if result.next_task:
             summary.append(f" Next: {result.next_task}.", style="title")
     else:

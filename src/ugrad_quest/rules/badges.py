@@ -40,6 +40,8 @@ class Badge:
     quest_id: str
     """The quest it belongs to, '' for badges about the whole game."""
     rule: Callable[[Facts], bool]
+    earned_for: str = ""
+    """What the learner did, for the log's review ("passed Deep graphs in value")."""
 
     @property
     def xp(self) -> int:
@@ -49,30 +51,31 @@ class Badge:
 def all_badges(catalog: Catalog) -> list[Badge]:
     """Every badge, in the order `quest badges` lists them."""
     badges = [
-        Badge("first-pass", "First Spark", "common", "Pass your first task.", "", lambda f: bool(f.passed)),
+        Badge("first-pass", "First Spark", "common", "Pass your first task.", "", lambda f: bool(f.passed),
+              "passed a first task"),
         Badge("first-try", "Clean Shot", "rare", "Pass a task on the first check that includes it.", "",
-              lambda f: bool(f.first_try)),
+              lambda f: bool(f.first_try), "passed a task on the first check that included it"),
         Badge("no-hints", "Unassisted", "rare", "Complete a quest without revealing any of its hints.", "",
-              lambda f: bool(f.completed - f.hinted)),
+              lambda f: bool(f.completed - f.hinted), "completed a quest without revealing any of its hints"),
     ]
     for days, name, tier in STREAK_BADGES:
         badges.append(Badge(f"streak-{days}", name, tier, f"Earn XP on {days} days in a row.", "",
-                            lambda f, days=days: f.longest_streak >= days))
+                            lambda f, days=days: f.longest_streak >= days, f"earned XP on {days} days in a row"))
     for quest in catalog.quests:
         for task in quest.tasks:
             if task.badge:
                 key = (quest.id, task.id)
                 badges.append(Badge(f"{quest.id}-{task.id}", task.badge.name, task.badge.tier,
                                     f"Pass {task.title} ({task.id}) in {quest.id}.", quest.id,
-                                    lambda f, key=key: key in f.passed))
+                                    lambda f, key=key: key in f.passed, f"passed {task.title} in {quest.id}"))
         if quest.badge:
             badges.append(Badge(f"{quest.id}-complete", quest.badge.name, quest.badge.tier,
                                 f"Complete the {quest.id} quest ({quest.title}).", quest.id,
-                                lambda f, q=quest.id: q in f.completed))
+                                lambda f, q=quest.id: q in f.completed, f"completed {quest.title}"))
     every = frozenset(q.id for q in catalog.quests)
     badges.append(Badge("quest-line", "Grandmaster of Gradients", "legendary",
                         f"Complete the whole quest line: {', '.join(q.id for q in catalog.quests)}.", "",
-                        lambda f: every <= f.completed))
+                        lambda f: every <= f.completed, "completed the whole quest line"))
     return badges
 
 

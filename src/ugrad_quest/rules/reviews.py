@@ -69,8 +69,8 @@ def quest_review(quest: Quest, started: dt.datetime | None, finished: dt.datetim
                  passed: set[str]) -> str:
     took = f" in {duration(started, finished)} from start" if started else ""
     bonus = [t.title for t in quest.tasks if not t.required and t.id in passed]
-    extra = f", bonus: {', '.join(bonus)}" if bonus else ""
-    concepts = ", ".join(t.title for t in quest.required_tasks)
+    extra = f"; bonus: {'; '.join(bonus)}" if bonus else ""
+    concepts = "; ".join(t.title for t in quest.required_tasks)  # titles may hold commas
     return (f"Completed {quest.title}{took}, over {_plural(checks, 'check')} and {_plural(hints, 'hint')}. "
             f"Demonstrated: {concepts}{extra}.")
 
@@ -81,5 +81,5 @@ def quiz_review(quest: Quest, question: Question, wrong_before: int) -> str:
     return f"Quiz ({quest.id}): answered “{prompt}” correctly {when}."
 
 
-def badge_review(name: str, tier: str, description: str) -> str:
-    return f"{tier.capitalize()} badge {name}: {_sentence(description)}"
+def badge_review(name: str, tier: str, earned_for: str) -> str:
+    return f"{tier.capitalize()} badge {name}: {earned_for}."

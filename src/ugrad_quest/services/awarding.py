@@ -59,4 +59,4 @@ def award_badges(session, catalog: Catalog, moment: dt.datetime, today: dt.date,
     new = earned_now(all_badges(catalog), facts(session, today), set(rows.earned_badges(session)))
     return [b for b in new
             if rows.add_award(session, award_rules.BADGE, b.quest_id, b.id, b.xp,
-                              reviews.badge_review(b.name, b.tier, b.description), moment, today, attempt_id)]
+                              reviews.badge_review(b.name, b.tier, b.earned_for), moment, today, attempt_id)]
