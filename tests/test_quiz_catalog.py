@@ -147,7 +147,7 @@ def test_every_quiz_and_badge_field_is_documented():
 
 # --- the loader on small quest files ----------------------------------------------------------
 
-VALID = (COURSE / "basics" / "quest.yaml").read_text()
+VALID = (COURSE / "basics" / "quest.yaml").read_text().split("\nquiz:")[0] + "\n"  # the fixture's own quiz off
 QUIZ = """quiz:
   - id: pick
     question: "Which of these is a leaf of the graph?"

@@ -6,6 +6,7 @@ import datetime as dt
 import getpass
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ugrad_quest.rules.creature import title_for
 from ugrad_quest.rules.levels import level_progress
@@ -50,13 +51,16 @@ class Heatmap:
     frozen: frozenset[dt.date] = frozenset()
     """Days without activity that a streak freeze covered."""
 
+    @cached_property
+    def busiest(self) -> int:
+        return max(self.xp_by_day.values(), default=0)
+
     def level(self, day: dt.date) -> int:
         """0 for no XP, else 1-4: the day's XP in quarters of the busiest day shown."""
         xp = self.xp_by_day.get(day, 0)
         if xp <= 0:
             return 0
-        busiest = max(self.xp_by_day.values())
-        return max(1, min(4, -(-4 * xp // busiest)))
+        return max(1, min(4, -(-4 * xp // self.busiest)))
 
 
 @dataclass
@@ -114,10 +118,10 @@ def build_profile(ctx: Context) -> Profile:
         _, today = ctx.now()
         with store.session() as session:
             # Aggregates only: a year of events costs a few indexed GROUP BYs, not a Python loop over rows.
-            xp = rows.total_xp(session)
             by_day = rows.xp_by_day(session)
+            xp = sum(by_day.values())  # every award has a date: the days' sums are the total
             tasks = rows.count_task_passes(session)
-            quests = len(rows.completed_quests(session))
+            quests = rows.count_awards(session, "quest")
             quizzes = rows.count_awards(session, "quiz")
             earned = rows.earned_badges(session)
             name = rows.get_setting(session, NAME_KEY)
