@@ -246,3 +246,36 @@ def test_first_run_asks_for_a_name_in_a_terminal_only(cli, monkeypatch):
     assert first.exit_code == 0 and "Your trainer name" in first.stdout
     assert _profile(cli)["trainer"] == "Grace"
     assert "Your trainer name" not in cli("profile").stdout  # asked once
+
+
+def test_in_a_terminal_hint_asks_before_charging(course, cli, monkeypatch, tmp_path):
+    from ugrad_quest.cli import app
+
+    monkeypatch.setattr(app, "interactive", lambda: True)
+    cli("start", "basics", "--dir", str(tmp_path))
+    no = cli("hint", input="n\n", cwd=tmp_path)
+    assert "Hint 1/2 for data costs 2 XP of the task's 10 when it passes" in no.stdout and "Reveal it?" in no.stdout
+    assert "Store data" not in no.stdout and "Not revealed" in no.stdout
+    yes = cli("hint", input="y\n")
+    assert "Store data in self.data." in yes.stdout and "-2 XP from data when it passes" in yes.stdout
+    (tmp_path / "ugrad" / "engine.py").write_text(BASICS_ENGINE)
+    cli("check")
+    free = cli("hint", "double")  # a task that passed: its hints cost nothing, so nothing is asked
+    assert "Reveal it?" not in free.stdout and "return self.data * 2" in free.stdout
+
+
+def test_in_a_terminal_quiz_asks_each_open_question(course, cli, monkeypatch, day):
+    from ugrad_quest.cli import game
+
+    day("2026-03-02T10:00:00")
+    monkeypatch.setattr(game, "interactive", lambda: True)
+    # q1 right, q2 skipped, q3 not a number (said, and asked on), q4 wrong, the rest skipped.
+    replies = "2\n\nfour\n6\n" + "\n" * 7
+    result = cli("quiz", "basics", input=replies)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "[q1] 1 + 1?" in out and "✔ Right. +10 XP" in out
+    assert "Question 'q3' wants a number" in out
+    assert "Not quite: '6' is not it." in out
+    state = {q["id"]: (q["solved"], q["wrong_answers"]) for q in json.loads(cli("quiz", "basics", "--json").stdout)["questions"]}
+    assert state["q1"] == (True, 0) and state["q2"] == (False, 0) and state["q3"] == (False, 0) and state["q4"] == (False, 1)

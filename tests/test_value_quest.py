@@ -38,6 +38,7 @@ def test_new_learner_loop_start_edit_check_profile(tmp_path: Path):
                   "Unassisted (rare, +25 XP)"):
         assert f"Badge earned: {badge}" in text.stdout
     assert "+565 XP this check" in text.stdout and "Level up! Lv. 1 → Lv. 8" in text.stdout
+    assert "Your Nablet evolved into Chainling!" in text.stdout
 
     profile = json.loads(quest_command("profile", "--json", cwd=tmp_path).stdout)
     assert (profile["xp"], profile["level"], profile["tasks_completed"], profile["quests_completed"]) == (565, 8, 6, 1)

@@ -17,6 +17,7 @@ from ugrad_quest.cli import game
 from ugrad_quest.cli.common import JsonOption
 from ugrad_quest.cli.common import context as _context
 from ugrad_quest.cli.common import errors as _errors
+from ugrad_quest.cli.common import interactive
 from ugrad_quest.errors import QuestError
 
 app = typer.Typer(
@@ -166,7 +167,7 @@ def hint(
         def confirm(offer) -> bool:
             if yes:
                 return True
-            if not sys.stdin.isatty():
+            if not interactive():
                 return False  # a script gets the price and the --yes to pass, never a silent charge
             return typer.confirm(views.hint_price(offer) + " Reveal it?", default=False)
 

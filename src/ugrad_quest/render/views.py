@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ugrad_quest.render import card as trainer_card
+from ugrad_quest.rules.creature import creature_for
 from ugrad_quest.services.check import CheckResult
 from ugrad_quest.services.hint import HintResult
 from ugrad_quest.services.listing import QuestStatus
@@ -89,6 +90,10 @@ def check(result: CheckResult) -> RenderableType:
         summary.append(f"+{result.xp_awarded} XP this check", style="xp")
         if result.level_after > result.level_before:
             summary.append(f"  Level up! Lv. {result.level_before} → Lv. {result.level_after}", style="xp")
+            before, after = creature_for(result.level_before), creature_for(result.level_after)
+            if after.stage > before.stage:
+                summary.append(f"\nWhat? Your {before.name} evolved into {after.name}! (quest profile to see it)",
+                               style="xp")
         summary.append("\n")
     if result.passed:
         summary.append("The checked tasks pass." if result.partial else "All required tasks pass.", style="passed")
