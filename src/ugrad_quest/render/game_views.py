@@ -7,6 +7,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ugrad_quest.render.card import badge_label, tier_glyph
 from ugrad_quest.services.config import TrainerConfig
 from ugrad_quest.services.profile import BadgeView, LogEntry
 from ugrad_quest.services.quiz import LETTERS, AnswerResult, QuestionState, QuizState
@@ -41,7 +42,7 @@ def badges(views: list[BadgeView]) -> RenderableType:
     table.add_column("how to earn it", ratio=1)
     for b in views:
         mark = Text("✔", style="passed") if b.earned_on else Text("·", style="muted")
-        name = Text(b.name, style=f"tier.{b.tier}" if b.earned_on else "muted")
+        name = badge_label(b.name, b.tier) if b.earned_on else Text(f"{tier_glyph(b.tier)} {b.name}", style="muted")
         how = Text(b.description)
         if b.earned_on:
             how.append(f" Earned {b.earned_on.isoformat()}.", style="muted")
