@@ -22,7 +22,7 @@ def commands():
 
 def test_every_command_has_help(cli):
     names = commands()
-    assert set(names) >= {"list", "start", "check", "hint", "profile"}
+    assert set(names) >= {"list", "start", "check", "watch", "hint", "profile", "log", "badges", "quiz", "config", "lint"}
     top = cli("--help")
     assert top.exit_code == 0
     for name in names:
