@@ -234,7 +234,8 @@ def test_damaged_database_stops_check_and_loses_nothing(course, cli, tmp_path: P
     db = quest_home / "progress.sqlite3"
     db.write_bytes(b"\x00garbage" * 500)
     files, data = snapshot(ws), db.read_bytes()
-    for args in (["check"], ["profile"], ["start", "basics"], ["hint"], ["list"]):
+    for args in (["check"], ["profile"], ["start", "basics"], ["hint"], ["list"], ["log"], ["badges"],
+                 ["quiz", "basics", "--answer", "2"], ["quiz", "basics"], ["config", "name", "Ada"], ["config"]):
         result = cli(*args, cwd=ws)
         assert result.exit_code == 2, args
         assert result.stderr.startswith("Error: The progress database") and "Traceback" not in result.stderr
