@@ -121,10 +121,9 @@ def quiz(
 
             _print_json(json_view.quiz_state(state))
             return
+        if question is not None:
+            quizzes.question_of(ctx.catalog.get(state.quest_id), question)  # an unknown one is a usage error
         todo = state.open if question is None else [q for q in state.questions if q.question.id == question]
-        if question is not None and not todo:
-            known = ", ".join(q.question.id for q in state.questions)
-            raise QuestError(f"The {state.quest_id} quiz has no question {question!r} (questions: {known}).")
         if not interactive():
             out.print(game_views.quiz_overview(state, todo[0] if todo else None))
             return
@@ -154,8 +153,8 @@ def config(
         from ugrad_quest.services import config as settings
 
         ctx = context()
-        if key is not None and key not in settings.KEYS:
-            raise QuestError(f"There is no setting {key!r} (settings: {', '.join(settings.KEYS)}).")
+        if key is not None:
+            settings.check_key(key)
         if unset and value is not None:
             raise QuestError("Give either a value or --unset, not both.")
         if key is not None and (value is not None or unset):

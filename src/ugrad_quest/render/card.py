@@ -19,6 +19,7 @@ from rich.text import Text
 from ugrad_quest.render import creature_art
 from ugrad_quest.render.heatmap import FROZEN, FROZEN_STYLE, heatmap, weeks_that_fit
 from ugrad_quest.rules.creature import creature_for, title_for
+from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.profile import BadgeView, LogEntry, Profile
 
 MAX_WIDTH = 100
@@ -49,10 +50,6 @@ def xp_bar(into: int, span: int, width: int) -> Text:
     width = max(1, width)
     filled = min(width, into * width // span) if span > 0 else width
     return Text.assemble(("█" * filled, "xp"), ("░" * (width - filled), "muted"))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _of(done: int, total: int) -> str:
@@ -111,7 +108,7 @@ def _header(p: Profile, width: int) -> RenderableType:
 
 
 def _summary(p: Profile, width: int) -> Text:
-    streak = Text.assemble(("streak ", "muted"), (_plural(p.streak, "day"), "bold"))
+    streak = Text.assemble(("streak ", "muted"), (plural(p.streak, "day"), "bold"))
     if p.longest_streak > p.streak:
         streak.append(f" (best {p.longest_streak})", style="muted")
     elif p.streak > 1:
@@ -158,7 +155,7 @@ def card(p: Profile, console: Console) -> RenderableType:
     if p.badges:
         body += [Text(""), _section("Badges"), _badges(p.badges, inner)]
     weeks = weeks_that_fit(inner)
-    body += [Text(""), _section("Activity", f"the last {_plural(weeks, 'week')}"), heatmap(p.heatmap, inner)]
+    body += [Text(""), _section("Activity", f"the last {plural(weeks, 'week')}"), heatmap(p.heatmap, inner)]
     body += [Text(""), _section("Latest")]
     if p.log:
         tiers = {b.id: b.tier for b in p.badges}

@@ -12,9 +12,6 @@ from ugrad_quest.services.config import TrainerConfig
 from ugrad_quest.services.profile import BadgeView, LogEntry
 from ugrad_quest.services.quiz import LETTERS, AnswerResult, QuestionState, QuizState
 
-KIND_LABEL = {"task": "task", "quest": "quest", "quiz": "quiz", "badge": "badge"}
-
-
 def problem(message: str) -> Text:
     return Text(message, style="failed")
 
@@ -26,7 +23,7 @@ def log(entries: list[LogEntry]) -> RenderableType:
     for e in entries:
         subject = "/".join(x for x in (e.quest_id, e.subject) if x)
         parts.append(Text.assemble((e.date.isoformat(), "muted"), "  ", (f"+{e.xp} XP", "xp"), "  ",
-                                   (KIND_LABEL.get(e.kind, e.kind), "title"), ("  " + subject, "muted")))
+                                   (e.kind, "title"), ("  " + subject, "muted")))
         parts.append(Padding(Text(e.review), (0, 0, 1, 4), expand=False))
     total = sum(e.xp for e in entries)
     parts.append(Text(f"{len(entries)} awards, {total} XP.", style="muted"))

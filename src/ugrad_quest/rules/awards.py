@@ -33,10 +33,6 @@ def next_hint_cost(task_xp: int, revealed: int) -> int:
     return hint_cost(task_xp, revealed + 1) - hint_cost(task_xp, revealed)
 
 
-def task_xp(task_xp: int, hints: int) -> int:
-    return task_xp - hint_cost(task_xp, hints)
-
-
 def quiz_xp(question: Question, wrong_before: int) -> int:
     """Full XP for a right first answer, half after a wrong one: guessing through the choices is not mastery."""
     return question.xp if not wrong_before else question.xp // 2

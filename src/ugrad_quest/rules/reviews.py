@@ -17,7 +17,7 @@ def _sentence(text: str) -> str:
     return text[0].lower() + text[1:] if text else text
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
@@ -45,7 +45,7 @@ def duration(start: dt.datetime, end: dt.datetime) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return f"{_plural(days, 'day')} {hours} h" if hours else _plural(days, "day")
+        return f"{plural(days, 'day')} {hours} h" if hours else plural(days, "day")
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min" if minutes else "under a minute"
@@ -56,7 +56,7 @@ def task_review(task: Task, checks: int, hints: int, hint_cost: int, bugs: list[
     parts = [f"{task.title}, passed {when}"]
     if hints:
         cost = f", -{hint_cost} XP" if hint_cost else ""
-        parts.append(f" with {_plural(hints, 'hint')}{cost}")
+        parts.append(f" with {plural(hints, 'hint')}{cost}")
     parts.append(f". Shows that {_sentence(task.concept)}")
     if bugs:
         shown = "; ".join(f"“{b}”" for b in bugs[:BUGS_SHOWN])
@@ -71,12 +71,12 @@ def quest_review(quest: Quest, started: dt.datetime | None, finished: dt.datetim
     bonus = [t.title for t in quest.tasks if not t.required and t.id in passed]
     extra = f"; bonus: {'; '.join(bonus)}" if bonus else ""
     concepts = "; ".join(t.title for t in quest.required_tasks)  # titles may hold commas
-    return (f"Completed {quest.title}{took}, over {_plural(checks, 'check')} and {_plural(hints, 'hint')}. "
+    return (f"Completed {quest.title}{took}, over {plural(checks, 'check')} and {plural(hints, 'hint')}. "
             f"Demonstrated: {concepts}{extra}.")
 
 
 def quiz_review(quest: Quest, question: Question, wrong_before: int) -> str:
-    when = "on the first try" if not wrong_before else f"after {_plural(wrong_before, 'wrong answer')}"
+    when = "on the first try" if not wrong_before else f"after {plural(wrong_before, 'wrong answer')}"
     prompt = _short(question.prompt)
     return f"Quiz ({quest.id}): answered “{prompt}” correctly {when}."
 

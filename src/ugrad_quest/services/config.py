@@ -33,6 +33,11 @@ def read_config(ctx: Context) -> TrainerConfig:
     return TrainerConfig(name, title, default_trainer_name())
 
 
+def check_key(key: str) -> None:
+    if key not in KEYS:
+        raise QuestError(f"There is no setting {key!r} (settings: {', '.join(KEYS)}).")
+
+
 def _clean(key: str, value: str) -> str:
     value = " ".join(value.split())
     if not value:
@@ -44,8 +49,7 @@ def _clean(key: str, value: str) -> str:
 
 def set_config(ctx: Context, key: str, value: str | None) -> TrainerConfig:
     """Set `key` (name or title) to `value`, or back to its default when value is None."""
-    if key not in KEYS:
-        raise QuestError(f"There is no setting {key!r} (settings: {', '.join(KEYS)}).")
+    check_key(key)
     cleaned = None if value is None else _clean(key, value)
     store = ctx.open_store()
     try:

@@ -94,10 +94,31 @@ def _quest(ctx: Context, quest_id: str | None) -> Quest:
     return with_quiz[0]
 
 
-def quiz_state(ctx: Context, quest_id: str | None = None) -> QuizState:
+def _quiz_of(ctx: Context, quest_id: str | None) -> Quest:
     quest = _quest(ctx, quest_id)
     if not quest.quiz:
         raise QuestError(f"Quest {quest.id!r} has no quiz questions.")
+    return quest
+
+
+def question_of(quest: Quest, question_id: str) -> Question:
+    question = quest.question(question_id)
+    if question is None:
+        known = ", ".join(q.id for q in quest.quiz)
+        raise QuestError(f"The {quest.id} quiz has no question {question_id!r} (questions: {known}).")
+    return question
+
+
+def _states(quest: Quest, tally: dict[str, tuple[int, int]]) -> list[QuestionState]:
+    states = []
+    for q in quest.quiz:
+        wrong, right = tally.get(q.id, (0, 0))
+        states.append(QuestionState(q, right > 0, wrong))
+    return states
+
+
+def quiz_state(ctx: Context, quest_id: str | None = None) -> QuizState:
+    quest = _quiz_of(ctx, quest_id)
     store = ctx.open_store()
     try:
         from ugrad_quest.store import progress as rows
@@ -106,33 +127,32 @@ def quiz_state(ctx: Context, quest_id: str | None = None) -> QuizState:
             tally = rows.quiz_tally(session, quest.id)
     finally:
         store.close()
-    return QuizState(quest.id, quest.title, [
-        QuestionState(q, tally.get(q.id, (0, 0))[1] > 0, tally.get(q.id, (0, 0))[0]) for q in quest.quiz])
+    return QuizState(quest.id, quest.title, _states(quest, tally))
 
 
 def answer(ctx: Context, quest_id: str | None, question_id: str | None, reply: str) -> AnswerResult:
     """Record one answer. Without question_id, it answers the first question not yet solved."""
-    state = quiz_state(ctx, quest_id)
-    quest = ctx.catalog.get(state.quest_id)
-    if question_id is None:
-        if not state.open:
-            raise QuestError(f"Every question of the {quest.id} quiz is answered correctly already; "
-                             f"name one with --question to answer it again.")
-        question = state.open[0].question
-    else:
-        question = quest.question(question_id)
-        if question is None:
-            known = ", ".join(q.id for q in quest.quiz)
-            raise QuestError(f"The {quest.id} quiz has no question {question_id!r} (questions: {known}).")
-    correct = is_correct(question, reply)
+    quest = _quiz_of(ctx, quest_id)
+    question = question_of(quest, question_id) if question_id is not None else None
+    if question is not None:
+        is_correct(question, reply)  # a reply that is no answer at all stops before the database is opened
     moment, today = ctx.now()
     store = ctx.open_store()
     try:
         from ugrad_quest.services import awarding
         from ugrad_quest.store import progress as rows
 
+        # One transaction: an error below (no open question, not an answer) rolls back and records nothing.
         with store.session() as session:
-            wrong, right = rows.quiz_tally(session, quest.id).get(question.id, (0, 0))
+            tally = rows.quiz_tally(session, quest.id)
+            if question is None:
+                still_open = [s.question for s in _states(quest, tally) if not s.solved]
+                if not still_open:
+                    raise QuestError(f"Every question of the {quest.id} quiz is answered correctly already; "
+                                     f"name one with --question to answer it again.")
+                question = still_open[0]
+            correct = is_correct(question, reply)
+            wrong, right = tally.get(question.id, (0, 0))
             rows.add_quiz_answer(session, quest.id, question.id, reply.strip(), correct, moment, today)
             xp, badges = 0, []
             if correct and not right:
