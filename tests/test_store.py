@@ -144,15 +144,21 @@ def test_quest_home_that_is_a_file_is_refused(tmp_path: Path):
         Store.open(tmp_path / "home" / "p.sqlite3")
 
 
-def test_a_database_from_the_first_release_migrates_to_m002_keeping_every_row(tmp_path: Path, monkeypatch):
+def test_a_database_from_the_first_release_migrates_to_head_keeping_every_row(tmp_path: Path, monkeypatch):
     path = tmp_path / "p.sqlite3"
     monkeypatch.setattr(migrations, "MIGRATIONS", [migrations.m001_initial])
-    store = Store.open(path)
-    with store.session() as s:
-        attempt = rows.add_attempt(s, "value", "/ws", "ugrad", NOW, TODAY, 100, True, [("add-mul", "passed", 5, "")])
-        rows.add_task_pass(s, "value", "add-mul", attempt, NOW, TODAY)
-        rows.add_award(s, "task", "value", "add-mul", 50, "r", NOW, TODAY, attempt)
-    store.close()
+    Store.open(path).close()
+    # The rows exactly as the first release wrote them (today's models have columns it had not).
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO attempt VALUES (1, 'value', '/ws', 'ugrad', ?, ?, 100, 1)",
+                     (NOW.isoformat(sep=" "), TODAY.isoformat()))
+        conn.execute("INSERT INTO attempt_task VALUES (1, 1, 'add-mul', 'passed', 5, '')")
+        conn.execute("INSERT INTO task_pass VALUES (1, 'value', 'add-mul', 1, ?, ?)",
+                     (NOW.isoformat(sep=" "), TODAY.isoformat()))
+        conn.execute("INSERT INTO xp_award VALUES (1, 'task', 'value', 'add-mul', 50, ?, ?, 'r', 1)",
+                     (NOW.isoformat(sep=" "), TODAY.isoformat()))
+    conn.close()
     assert "quiz_answer" not in _schema(path)
 
     monkeypatch.undo()
@@ -162,9 +168,10 @@ def test_a_database_from_the_first_release_migrates_to_m002_keeping_every_row(tm
         rows.add_quiz_answer(s, "value", "tanh-slope", "0.7864", True, NOW, TODAY)
     with store.session() as s:
         assert rows.quiz_tally(s, "value") == {"tanh-slope": (0, 1)}
+        assert rows.passed_tasks(s) == {("value", "add-mul")}
     store.close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert names == ["m001_initial", "m002_game"]
+    assert names == ["m001_initial", "m002_game", "m003_snapshots"]
     # The upgraded file has the schema of a new one.
     fresh = tmp_path / "fresh.sqlite3"
     Store.open(fresh).close()

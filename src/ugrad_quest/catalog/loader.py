@@ -233,10 +233,13 @@ def load_quest(quest_dir: Path) -> Quest:
 class Catalog:
     quests: tuple[Quest, ...]
 
+    def find(self, quest_id: str) -> Quest | None:
+        return next((q for q in self.quests if q.id == quest_id), None)
+
     def get(self, quest_id: str) -> Quest:
-        for quest in self.quests:
-            if quest.id == quest_id:
-                return quest
+        quest = self.find(quest_id)
+        if quest is not None:
+            return quest
         known = ", ".join(q.id for q in self.quests) or "none"
         raise QuestError(f"There is no quest called {quest_id!r} (known quests: {known}).")
 

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ugrad_quest import __version__
-from ugrad_quest.cli import game
+from ugrad_quest.cli import game, share
 from ugrad_quest.cli.common import JsonOption
 from ugrad_quest.cli.common import context as _context
 from ugrad_quest.cli.common import errors as _errors
@@ -179,6 +179,8 @@ app.command("log")(game.log)
 app.command()(game.badges)
 app.command()(game.quiz)
 app.command()(game.config)
+app.command()(share.export)
+app.command()(share.verify)
 
 
 @app.command()

@@ -67,3 +67,14 @@ def quiz_state(state) -> dict:
         {"id": s.question.id, "question": s.question.prompt, "choices": list(s.question.choices),
          "numeric": s.question.numeric, "xp": s.question.xp, "solved": s.solved, "wrong_answers": s.wrong}
         for s in state.questions]}
+
+
+def verification(v) -> dict:
+    return {
+        "bundle": str(v.path), "verified": v.ok, "trainer": v.trainer, "exported_at": v.exported_at,
+        "tool_version": v.tool_version, "events": v.events, "head": v.head, "xp": v.xp,
+        "claims": [{"quest": c.quest_id, "task": c.task_id, "check": c.check, "date": c.date,
+                    "status": c.status, "detail": c.detail} for c in v.claims],
+        "findings": [{"kind": f.kind, "event": f.seq, "message": f.message} for f in v.findings],
+        "notes": v.notes,
+    }

@@ -23,3 +23,28 @@ def check_progress(console: Console, enabled: bool = True) -> Iterator:
             progress.update(bar, completed=done, total=total or None, description=outcome.task or "")
 
         yield on_progress
+
+
+@contextmanager
+def verify_progress(console: Console, enabled: bool = True) -> Iterator:
+    """One line per claimed check being re-run: on a terminal a live bar, elsewhere a plain log line."""
+    if not enabled:
+        yield None
+        return
+    if not console.is_terminal:
+        def log_line(seq: int, quest: str, tasks: list[str], index: int, total: int) -> None:
+            console.print(f"re-running check #{seq} of {quest} ({', '.join(tasks)})  {index}/{total}",
+                          markup=False, highlight=False)
+
+        yield log_line
+        return
+    progress = Progress(SpinnerColumn(), TextColumn("re-running claims"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True)
+    with progress:
+        bar = progress.add_task("", total=None)
+
+        def on_progress(seq: int, quest: str, tasks: list[str], index: int, total: int) -> None:
+            progress.update(bar, completed=index - 1, total=total,
+                            description=f"check #{seq} of {quest}: {', '.join(tasks)}")
+
+        yield on_progress

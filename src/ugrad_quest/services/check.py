@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ugrad_quest import workspace as ws_mod
 from ugrad_quest.errors import QuestError
+from ugrad_quest.ledger import snapshot
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.runner import TestOutcome, run_suite
 from ugrad_quest.services.context import Context
@@ -71,6 +72,8 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
 
     check_database_file(ctx.db_path)  # a damaged database stops us before any work is done
     moment, today = ctx.now()
+    # Read before the suite starts: the snapshot is the code this check ran on, whatever is saved meanwhile.
+    source = snapshot.capture(ws.root, ws.package)
     # Loading SQLModel and opening the store take about as long as pytest's start-up, so they
     # happen in a thread while the child process runs the suite.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -85,14 +88,14 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
     try:
         checked = [t for t in quest.tasks if t.id in suite.tasks]
         passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
-        result = _record(store, ctx.catalog, quest, ws, suite, checked, passed, moment, today)
+        result = _record(store, ctx.catalog, quest, ws, suite, checked, passed, moment, today, source)
         result.partial = bool(task_ids)
         return result
     finally:
         store.close()
 
 
-def _record(store, catalog, quest, ws, suite, checked, passed, moment, today) -> CheckResult:
+def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, source) -> CheckResult:
     from ugrad_quest.services import awarding
     from ugrad_quest.store import progress as rows
 
@@ -107,6 +110,9 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today) ->
              for t in checked])
         first_passes = [t for t in checked if suite.tasks[t.id].passed
                         and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
+        if first_passes and source:
+            # Only checks that complete a task are claims anyone may want to re-run (quest export).
+            rows.keep_snapshot(session, attempt_id, snapshot.digest(source), snapshot.encode(source))
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
             xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today)

@@ -94,7 +94,19 @@ def m002_game(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_game]
+def m003_snapshots(conn: Connection) -> None:
+    """The source a task-completing check ran on, so `quest export` can let anyone re-run it."""
+    for statement in (
+        """CREATE TABLE snapshot (
+            digest VARCHAR NOT NULL PRIMARY KEY,
+            files BLOB NOT NULL,
+            size INTEGER NOT NULL)""",
+        "ALTER TABLE attempt ADD COLUMN snapshot VARCHAR REFERENCES snapshot (digest)",
+    ):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots]
 
 
 def applied(conn: Connection) -> set[str]:

@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from ugrad_quest.store.tables import (Attempt, AttemptTask, HintReveal, QuestStart, QuizAnswer, Setting, TaskPass,
-                                     XpAward)
+from ugrad_quest.store.tables import (Attempt, AttemptTask, HintReveal, QuestStart, QuizAnswer, Setting, Snapshot,
+                                     TaskPass, XpAward)
 
 
 def _insert_once(session: Session, table, **values) -> bool:
@@ -40,6 +40,12 @@ def add_attempt(session: Session, quest_id: str, workspace: str, package: str, n
         session.add(AttemptTask(attempt_id=attempt.id, task_id=task_id, status=status,
                                 duration_ms=duration, message=message))
     return attempt.id
+
+
+def keep_snapshot(session: Session, attempt_id: int, digest: str, encoded: bytes) -> None:
+    """Link the check to the source it ran on, storing that source once however many checks share it."""
+    _insert_once(session, Snapshot, digest=digest, files=encoded, size=len(encoded))
+    session.get(Attempt, attempt_id).snapshot = digest
 
 
 def add_task_pass(session: Session, quest_id: str, task_id: str, attempt_id: int,

@@ -34,6 +34,18 @@ class Attempt(SQLModel, table=True):
     local_date: dt.date
     duration_ms: int
     passed: bool
+    snapshot: str | None = Field(default=None, foreign_key="snapshot.digest")
+    """The digest of the package source this check ran on, kept when it completed a task (m003)."""
+
+
+class Snapshot(SQLModel, table=True):
+    """The learner's package source as checked, content-addressed: identical code is stored once (m003)."""
+
+    __tablename__ = "snapshot"
+    digest: str = Field(primary_key=True)
+    files: bytes
+    """ledger.snapshot.encode() of {path: text}."""
+    size: int
 
 
 class AttemptTask(SQLModel, table=True):

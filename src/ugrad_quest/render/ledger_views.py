@@ -1,0 +1,61 @@
+"""Text views of export and verify."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ugrad_quest.rules.reviews import plural
+from ugrad_quest.services.export import ExportResult
+from ugrad_quest.services.verify import CONFIRMED, Verification
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
+
+
+def exported(r: ExportResult) -> RenderableType:
+    return Group(
+        Text.assemble("Wrote ", (str(r.path), "title"), f" ({_size(r.size)}): {plural(r.events, 'event')}, "
+                      f"{r.xp} XP, {plural(r.claims, 'completed task')} with the code "
+                      f"{'it was' if r.claims == 1 else 'they were'} checked with."),
+        Text.assemble("Head of the chain: ", (r.head, "xp")),
+        Text("Anyone can check it with: quest verify " + str(r.path), style="muted"),
+    )
+
+
+def verification(v: Verification) -> RenderableType:
+    parts: list[RenderableType] = [
+        Text.assemble("Bundle ", (str(v.path), "title"), f" of {v.trainer or 'an unnamed trainer'}, exported "
+                      f"{v.exported_at[:16].replace('T', ' ')} with ugrad-quest {v.tool_version}"),
+        Text(f"{plural(v.events, 'event')}, {v.xp} XP, head {(v.head or '?')[:16]}…", style="muted"),
+    ]
+    if v.claims:
+        table = Table(box=None, pad_edge=False, header_style="muted", title_justify="left")
+        for name, kwargs in (("", {}), ("claim", {}), ("check", {"justify": "right"}), ("date", {}),
+                             ("re-run", {"ratio": 1})):
+            table.add_column(name, no_wrap=name != "re-run", **kwargs)
+        for c in v.claims:
+            good = c.status == CONFIRMED
+            table.add_row(Text("✓" if good else "✗", style="passed" if good else "failed"),
+                          f"{c.quest_id}/{c.task_id}", f"#{c.check}", c.date, Text(c.detail, style="" if good else "failed"))
+        parts += [Text(""), table]
+    else:
+        parts.append(Text("The bundle claims no completed task.", style="muted"))
+    for note in v.notes:
+        parts.append(Text(f"Note: {note}.", style="muted"))
+    if v.findings:
+        parts.append(Text(""))
+        parts.append(Text(f"{plural(len(v.findings), 'problem')} found:", style="failed"))
+        for f in v.findings:
+            parts.append(Text.assemble(("  ✗ ", "failed"), (f"[{f.kind}] ", "title"), f.message))
+    confirmed = sum(c.status == CONFIRMED for c in v.claims)
+    parts.append(Text(""))
+    if v.ok:
+        parts.append(Text(f"Verified: the chain is intact, every XP award follows the rules, and all "
+                          f"{plural(confirmed, 'claimed task')} passed again.", style="passed"))
+    else:
+        parts.append(Text(f"NOT verified: {plural(len(v.findings), 'problem')}, {confirmed} of "
+                          f"{plural(len(v.claims), 'claimed task')} confirmed.", style="failed"))
+    return Group(*parts)

@@ -1,0 +1,166 @@
+"""`quest verify FILE`: check a bundle's chain and XP, then re-run the hidden suites on its snapshots.
+
+Nothing here opens the progress database: verifying someone's bundle never changes the verifier's own
+progress. Each snapshot is written to a temporary folder and checked there, in a child process as always.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ugrad_quest.ledger import audit, chain, snapshot
+from ugrad_quest.ledger import bundle as bundle_fmt
+from ugrad_quest.ledger.chain import Finding
+from ugrad_quest.services.context import Context
+
+CONFIRMED, NOT_CONFIRMED = "confirmed", "not confirmed"
+_PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One task a check of the bundle says it completed."""
+
+    quest_id: str
+    task_id: str
+    check: int
+    """The seq of the check event that completed it."""
+    date: str
+    status: str
+    detail: str
+
+
+@dataclass
+class Verification:
+    path: Path
+    trainer: str
+    exported_at: str
+    tool_version: str
+    events: int
+    head: str | None
+    xp: int
+    claims: list[Claim] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Things a verifier should know that are not tampering (another version of a suite)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and all(c.status == CONFIRMED for c in self.claims)
+
+
+# (check seq, quest id, tasks to re-run, index, total) before each re-run starts.
+ProgressCallback = Callable[[int, str, list[str], int, int], None]
+
+
+def verify_bundle(ctx: Context, path: Path, on_progress: ProgressCallback | None = None) -> Verification:
+    loaded = bundle_fmt.load(path)
+    records = loaded.records
+    events = [r["event"] for r in records if isinstance(r, dict) and isinstance(r.get("event"), dict)]
+    tool = loaded.raw.get("tool") if isinstance(loaded.raw.get("tool"), dict) else {}
+    summary = loaded.raw.get("summary") if isinstance(loaded.raw.get("summary"), dict) else {}
+    result = Verification(
+        path=path, trainer=loaded.trainer, exported_at=str(loaded.raw.get("exported_at", "")),
+        tool_version=str(tool.get("version", "?")), events=len(records), head=loaded.head,
+        xp=sum(e["xp"] for e in events if e.get("type") == "xp" and isinstance(e.get("xp"), int)))
+    result.findings += chain.check(records, loaded.head, loaded.count)
+    result.findings += audit.audit_xp(events, ctx.catalog, summary.get("xp"))
+    intact = _check_snapshots(loaded.snapshots, events, result)
+    _note_suite_versions(ctx, loaded.raw.get("suites"), result)
+    _rerun(ctx, events, loaded.snapshots, intact, result, on_progress)
+    result.findings.sort(key=lambda f: (f.seq is None, f.seq or 0))
+    return result
+
+
+def _check_snapshots(snapshots: dict, events: list[dict], result: Verification) -> set[str]:
+    """The digests whose code is exactly what the chain recorded; every other one is reported."""
+    intact = set()
+    for digest, files in snapshots.items():
+        if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+            result.findings.append(Finding("malformed", f"snapshot {digest[:12]} is not a set of source files"))
+        elif snapshot.unsafe_paths(files):
+            result.findings.append(Finding("malformed", f"snapshot {digest[:12]} has files outside its package "
+                                           f"({', '.join(snapshot.unsafe_paths(files)[:3])})"))
+        elif snapshot.digest(files) != digest:
+            names = [e.get("seq") for e in events if e.get("snapshot") == digest]
+            where = ", ".join(f"#{s}" for s in names) or "no check"
+            result.findings.append(Finding(
+                "snapshot-changed", f"the code of the snapshot of check {where} was changed: it no longer matches "
+                "the digest the chain recorded", names[0] if names else None))
+        else:
+            intact.add(digest)
+    for event in events:
+        digest = event.get("snapshot")
+        if event.get("type") == "check" and digest and digest not in snapshots:
+            result.findings.append(Finding("snapshot-missing", f"the snapshot of check #{event.get('seq')} "
+                                           "is missing from the bundle", event.get("seq")))
+    return intact
+
+
+def _note_suite_versions(ctx: Context, suites: object, result: Verification) -> None:
+    for quest_id, digest in (suites or {}).items() if isinstance(suites, dict) else ():
+        quest = ctx.catalog.find(quest_id)
+        if quest is not None and bundle_fmt.suite_digest(quest) != digest:
+            result.notes.append(f"the {quest_id} suite here differs from the one the bundle was made with "
+                                f"(ugrad-quest {result.tool_version}): claims were re-run with this one")
+
+
+def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], result: Verification,
+           on_progress: ProgressCallback | None) -> None:
+    from ugrad_quest.runner import run_suite
+
+    checks = [e for e in events if e.get("type") == "check" and e.get("completed")]
+    with tempfile.TemporaryDirectory(prefix="ugrad-quest-verify-") as tmp:
+        for index, event in enumerate(checks, start=1):
+            seq, quest_id, date = event.get("seq"), str(event.get("quest")), str(event.get("date", ""))
+            tasks = [str(t) for t in event["completed"]]
+
+            def claims(status: str, detail: str | dict[str, str]) -> None:
+                for task in tasks:
+                    text = detail.get(task, "") if isinstance(detail, dict) else detail
+                    result.claims.append(Claim(quest_id, task, seq, date, status, text))
+
+            quest, digest = ctx.catalog.find(quest_id), event.get("snapshot")
+            package = event.get("package")
+            if quest is None:
+                claims(NOT_CONFIRMED, f"this version of ugrad-quest has no quest {quest_id!r} to re-run")
+                continue
+            if unknown := [t for t in tasks if quest.task(t) is None]:
+                claims(NOT_CONFIRMED, f"{quest_id} has no task {unknown[0]!r}")
+                continue
+            if not digest:
+                claims(NOT_CONFIRMED, "no snapshot: the check was recorded before snapshots were kept "
+                       "(ugrad-quest 0.1 before export existed)")
+                continue
+            if digest not in snapshots:
+                claims(NOT_CONFIRMED, "its snapshot is missing from the bundle")
+                continue
+            if digest not in intact:
+                claims(NOT_CONFIRMED, "its snapshot's code was changed after the check")
+                continue
+            if not isinstance(package, str) or not _PACKAGE.fullmatch(package):
+                claims(NOT_CONFIRMED, f"the check names no valid package ({package!r})")
+                continue
+            if on_progress:
+                on_progress(seq, quest_id, tasks, index, len(checks))
+            workspace = Path(tmp) / f"check-{index}"
+            snapshot.write(snapshots[digest], workspace)
+            suite = run_suite(quest, workspace, package, tasks=tasks)
+            outcome = {}
+            for task in tasks:
+                got = suite.tasks.get(task)
+                if got is not None and got.passed:
+                    outcome[task] = (CONFIRMED, f"passed again ({got.tests_passed}/{got.tests_total} tests)")
+                else:
+                    why = got.message if got is not None else "its tests did not run"
+                    outcome[task] = (NOT_CONFIRMED, f"fails on its snapshot: {why}")
+            for task in tasks:
+                status, detail = outcome[task]
+                result.claims.append(Claim(quest_id, task, seq, date, status, detail))
+                if status != CONFIRMED:
+                    result.findings.append(Finding(
+                        "not-confirmed", f"check #{seq} claims {quest_id}/{task}, but {task} {detail}", seq))

@@ -1,0 +1,123 @@
+"""The ledger's pure parts: the hash chain's diagnoses, snapshots, and where checks keep them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import BASICS_ENGINE, write_engine
+from ugrad_quest.ledger import chain
+from ugrad_quest.ledger import snapshot as snap
+
+
+def _events(n: int) -> list[dict]:
+    return [{"type": "quiz", "quest": "q", "question": f"q{i}", "answer": "1", "correct": True} for i in range(1, n + 1)]
+
+
+def _messages(records, head=None, count=None) -> list[str]:
+    return [f.message for f in chain.check(records, head, count)]
+
+
+def test_an_untouched_chain_has_no_findings_and_each_hash_covers_the_one_before():
+    records = chain.build(_events(5))
+    assert chain.check(records, records[-1]["hash"], 5) == []
+    assert [r["event"]["seq"] for r in records] == [1, 2, 3, 4, 5]
+    assert records[0]["prev"] == chain.GENESIS
+    assert all(b["prev"] == a["hash"] for a, b in zip(records, records[1:]))
+    assert len({r["hash"] for r in records}) == 5
+
+
+def test_the_hash_covers_the_snapshot_digest():
+    event = {"type": "check", "quest": "q", "snapshot": "a" * 64, "seq": 1}
+    assert chain.link(chain.GENESIS, event) != chain.link(chain.GENESIS, {**event, "snapshot": "b" * 64})
+
+
+def test_an_edited_event_is_named():
+    records = chain.build(_events(4))
+    records[2]["event"]["answer"] = "2"
+    assert _messages(records, records[-1]["hash"], 4) == [
+        "event #3 (quiz answer to q/q3) was edited: it no longer matches its hash"]
+
+
+def test_an_edited_event_given_a_new_hash_is_named_by_its_successor():
+    records = chain.build(_events(4))
+    records[1]["event"]["answer"] = "2"
+    records[1]["hash"] = chain.link(records[1]["prev"], records[1]["event"])
+    assert _messages(records, records[-1]["hash"], 4) == [
+        "event #2 (quiz answer to q/q2) was edited and given a new hash: event #3 still points to its old one"]
+
+
+@pytest.mark.parametrize("gone", [1, 3, 5])
+def test_a_removed_event_is_named_wherever_it_was(gone):
+    records = chain.build(_events(5))
+    head = records[-1]["hash"]
+    del records[gone - 1]
+    assert f"event #{gone} was removed from the log" in _messages(records, head, 5)
+
+
+def test_a_cut_tail_with_an_edited_count_is_caught_by_the_head():
+    records = chain.build(_events(5))
+    head = records[-1]["hash"]
+    assert _messages(records[:4], head, 4) == [
+        "the log does not end at the head hash it declares: events were removed from its end"]
+
+
+def test_reordered_events_are_named():
+    records = chain.build(_events(5))
+    records[1], records[3] = records[3], records[1]
+    messages = _messages(records, None, 5)
+    assert "event #2 was moved: it comes after event #3" in messages
+
+
+def test_a_record_that_is_not_one_is_reported_not_raised():
+    records = chain.build(_events(2))
+    records[1] = "garbage"
+    assert _messages(records) == ["record 2 of the event log is not an event record"]
+
+
+# --- snapshots -----------------------------------------------------------------------------------
+
+def test_a_snapshot_is_the_packages_python_files_and_round_trips_exactly(tmp_path: Path):
+    write_engine(tmp_path, "x = 1\n")
+    (tmp_path / "ugrad" / "sub").mkdir()
+    (tmp_path / "ugrad" / "sub" / "deep.py").write_bytes(b"s = '\xff\xfe not utf-8'\n")
+    (tmp_path / "ugrad" / "__pycache__").mkdir()
+    (tmp_path / "ugrad" / "__pycache__" / "engine.cpython-311.py").write_text("cached")
+    (tmp_path / "ugrad" / "notes.txt").write_text("not source")
+    (tmp_path / "other.py").write_text("outside the package")
+    files = snap.capture(tmp_path, "ugrad")
+    assert sorted(files) == ["ugrad/__init__.py", "ugrad/engine.py", "ugrad/sub/deep.py"]
+    out = tmp_path / "out"
+    snap.write(snap.decode(snap.encode(files)), out)
+    for name in files:
+        assert (out / name).read_bytes() == (tmp_path / name).read_bytes()
+    assert snap.digest(files) == snap.digest(dict(reversed(list(files.items()))))  # order does not matter
+
+
+def test_no_package_or_a_huge_one_gives_no_snapshot(tmp_path: Path, monkeypatch):
+    assert snap.capture(tmp_path, "ugrad") is None
+    write_engine(tmp_path, "x = 1\n" * 100)
+    monkeypatch.setattr(snap, "MAX_BYTES", 100)
+    assert snap.capture(tmp_path, "ugrad") is None
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../escape.py", "ugrad/../../x.py", "C:\\x.py", ""])
+def test_paths_that_would_escape_the_folder_are_unsafe(name):
+    assert snap.unsafe_paths({name: "", "ugrad/engine.py": ""}) == [name]
+
+
+def test_a_check_keeps_the_code_it_ran_on_only_when_it_completes_a_task(course, cli, tmp_path, quest_home):
+    ws = tmp_path / "ws"
+    cli("start", "basics", "--dir", str(ws))
+    cli("check", cwd=ws)  # the stub: nothing passes, nothing kept
+    write_engine(ws, BASICS_ENGINE)
+    cli("check", cwd=ws)  # completes tasks: kept
+    cli("check", cwd=ws)  # completes nothing new: not kept
+    conn = sqlite3.connect(quest_home / "progress.sqlite3")
+    kept = [row[0] for row in conn.execute("SELECT snapshot FROM attempt ORDER BY id")]
+    assert kept[0] is None and kept[1] is not None and kept[2] is None
+    stored = dict(conn.execute("SELECT digest, files FROM snapshot").fetchall())
+    assert list(stored) == [kept[1]]
+    assert snap.decode(stored[kept[1]])["ugrad/engine.py"] == BASICS_ENGINE
