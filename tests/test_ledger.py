@@ -121,3 +121,12 @@ def test_a_check_keeps_the_code_it_ran_on_only_when_it_completes_a_task(course, 
     stored = dict(conn.execute("SELECT digest, files FROM snapshot").fetchall())
     assert list(stored) == [kept[1]]
     assert snap.decode(stored[kept[1]])["ugrad/engine.py"] == BASICS_ENGINE
+
+
+def test_an_installed_package_is_snapshotted_from_where_it_is_imported(tmp_path: Path, monkeypatch):
+    site = tmp_path / "site"
+    write_engine(site, "y = 2\n", package="installed_engine_pkg")
+    monkeypatch.syspath_prepend(str(site))
+    files = snap.capture(tmp_path / "workspace", "installed_engine_pkg")
+    assert files == {"installed_engine_pkg/__init__.py": "", "installed_engine_pkg/engine.py": "y = 2\n"}
+    assert "installed_engine_pkg" not in __import__("sys").modules  # located, never imported

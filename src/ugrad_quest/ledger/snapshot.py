@@ -27,15 +27,30 @@ def digest(files: Files) -> str:
     return hashlib.sha256(encode(files)).hexdigest()
 
 
+def _package_dir(root: Path, package: str) -> Path | None:
+    """The package's folder: in the workspace, else where the checks import it from (an installed one)."""
+    if (root / package).is_dir():
+        return root / package
+    import importlib.util
+
+    try:
+        # A top-level name is only located, never imported: learner code does not run in this process.
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if len(locations) == 1 else None
+
+
 def capture(root: Path, package: str) -> Files | None:
-    """Every .py file of the package under `root`, or None if there is none or it is too large."""
-    base = root / package
-    if not base.is_dir():
+    """Every .py file of the package, or None if there is none or it is too large."""
+    base = _package_dir(root, package)
+    if base is None:
         return None
     files: Files = {}
     size = 0
     for path in sorted(base.rglob("*.py")):
-        parts = path.relative_to(root).parts
+        parts = (package, *path.relative_to(base).parts)
         if any(p.startswith(".") or p == "__pycache__" for p in parts) or not path.is_file():
             continue
         try:
