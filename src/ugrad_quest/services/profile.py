@@ -83,6 +83,8 @@ class Profile:
     badges: list[BadgeView] = field(default_factory=list)
     """Earned badges, newest first."""
     badges_total: int = 0
+    all_badges: list[BadgeView] = field(default_factory=list)
+    """Every badge in the rules' order, earned or not (earned_on is None until it is)."""
     quizzes: int = 0
     """Quiz questions answered correctly."""
     quizzes_total: int = 0
@@ -146,6 +148,6 @@ def build_profile(ctx: Context) -> Profile:
         streak=st.current, longest_streak=st.longest, active_days=st.active_days, freezes_held=st.freezes_held,
         tasks_completed=tasks, tasks_total=sum(len(q.tasks) for q in catalog.quests),
         quests_completed=quests, quests_total=len(catalog.quests), heatmap=heatmap,
-        badges=mine, badges_total=len(all_badges),
+        badges=mine, badges_total=len(all_badges), all_badges=all_badges,
         quizzes=quizzes, quizzes_total=sum(len(q.quiz) for q in catalog.quests), log=log,
     )
