@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -16,11 +17,30 @@ def _print_json(data) -> None:
     typer.echo(json_view.dumps(data))
 
 
-def profile(json_output: JsonOption = False) -> None:
-    """Show your trainer card: level, creature, streak, heatmap, badges and the latest log."""
+def profile(
+    html_file: Annotated[Optional[Path], typer.Option("--html", metavar="FILE", help="Save the card as one "
+                         "self-contained web page (no scripts, nothing fetched). Replaces only a card written before.")] = None,
+    svg_file: Annotated[Optional[Path], typer.Option("--svg", metavar="FILE", help="Save a compact 495x195 SVG card, "
+                        "e.g. for a README. Replaces only a card written before.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show your trainer card: level, creature, streak, heatmap, badges and the latest log.
+
+    With --html and/or --svg the card is saved to those files instead of printed.
+    """
     with errors():
         from ugrad_quest.services.profile import build_profile
 
+        files = [f for f in (html_file, svg_file) if f is not None]
+        if json_output and files:
+            raise QuestError("--json prints the card's data to stdout; give it without --html and --svg.")
+        if html_file is not None and svg_file is not None and html_file.resolve() == svg_file.resolve():
+            raise QuestError("--html and --svg need two different files.")
+        if files:
+            from ugrad_quest.services.card_file import check_target
+
+            for f in files:  # before anything is written, so one bad path leaves the other file alone too
+                check_target(f)
         ctx = context()
         if not json_output and interactive():
             _first_run(ctx)
@@ -30,11 +50,33 @@ def profile(json_output: JsonOption = False) -> None:
 
             _print_json(json_view.profile(card))
             return
+        if files:
+            _save_cards(card, html_file, svg_file)
+            return
         from ugrad_quest.render import views
         from ugrad_quest.render.console import stdout_console
 
         console = stdout_console()
         console.print(views.profile(card, console))
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"
+
+
+def _save_cards(card, html_file: Optional[Path], svg_file: Optional[Path]) -> None:
+    from ugrad_quest.services.card_file import save_card
+
+    if html_file is not None:
+        from ugrad_quest.render.html_card import html_card
+
+        saved = save_card(html_file, html_card(card))
+        typer.echo(f"Wrote trainer card to {html_file} ({_size(saved.size)})")
+    if svg_file is not None:
+        from ugrad_quest.render.svg_card import svg_card
+
+        saved = save_card(svg_file, svg_card(card))
+        typer.echo(f"Wrote SVG card to {svg_file} ({_size(saved.size)})")
 
 
 def _first_run(ctx) -> None:
