@@ -17,6 +17,7 @@ from ugrad_quest.services.card_file import MARKER
 from ugrad_quest.services.profile import Profile
 
 WIDTH, HEIGHT = 495, 195
+TIERS = ("common", "rare", "ultimate", "legendary")
 BAR_X, BAR_WIDTH = 25, 290
 
 
@@ -48,12 +49,14 @@ STYLE = """
 .art { font: 10.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace;
        white-space: pre; fill: #57606a; }
 .b { font-weight: 700; }
+.t-common { fill: #57606a; } .t-rare { fill: #0969da; } .t-ultimate { fill: #8250df; } .t-legendary { fill: #b07d00; }
 %(colours)s
 @media (prefers-color-scheme: dark) {
   .bg { fill: #161b22; stroke: #30363d; }
   .name, .exp tspan, .value, .partner-name { fill: #e6edf3; }
   .title, .exp, .label, .partner-note { fill: #9198a1; }
   .lv, .fill { fill: #2bb3d9; } .track { fill: #262c36; }
+  .t-common { fill: #9198a1; } .t-rare { fill: #58a6ff; } .t-ultimate { fill: #bc8cff; } .t-legendary { fill: #e3b341; }
   %(dark)s
 }
 """
@@ -89,12 +92,13 @@ def svg_card(p: Profile) -> str:
     streak = plural(p.streak, "day")
     badges = f"{len(p.badges)}/{p.badges_total}" if p.badges_total else str(len(p.badges))
     tasks = f"{p.tasks_completed}/{p.tasks_total}" if p.tasks_total else str(p.tasks_completed)
-    best = max((b for b in p.badges), key=lambda b: ("common", "rare", "ultimate", "legendary").index(b.tier)
-               if b.tier in ("common", "rare", "ultimate", "legendary") else 0, default=None)
-    stats = [("Tasks", tasks), ("Streak", streak), ("Badges", badges + (f" {tier_glyph(best.tier)}" if best else ""))]
+    # The rarest badge earned, as its tier's glyph in the tier's colour, beside the count.
+    best = max(p.badges, key=lambda b: TIERS.index(b.tier) if b.tier in TIERS else 0, default=None)
+    glyph = f' <tspan class="t-{esc(best.tier)}">{esc(tier_glyph(best.tier))}</tspan>' if best else ""
+    stats = [("Tasks", esc(tasks)), ("Streak", esc(streak)), ("Badges", esc(badges) + glyph)]
     stat_svg = "".join(
-        f'<text class="label" x="{25 + i * 100}" y="150">{esc(label)}</text>'
-        f'<text class="value" x="{25 + i * 100}" y="170">{esc(value)}</text>'
+        f'<text class="label" x="{25 + i * 100}" y="150">{label}</text>'
+        f'<text class="value" x="{25 + i * 100}" y="170">{value}</text>'
         for i, (label, value) in enumerate(stats))
     pic = creature_art.picture(creature.stage)
     art_width = max(len(line) for line in pic.lines) * 6.3  # 10.5 px monospace: about 6.3 px per character
