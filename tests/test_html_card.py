@@ -93,7 +93,6 @@ def played(tmp_path_factory):
         assert written.exit_code == 0, written.stderr
         data = json.loads(cli("profile", "--json").stdout)
         log = json.loads(cli("log", "--json").stdout)
-        mp.chdir(ROOT)
     return {"html": out / "card.html", "svg": out / "card.svg", "data": data, "log": log,
             "stdout": written.stdout}
 
@@ -295,7 +294,7 @@ def test_the_page_loads_nothing_but_itself(browser, played):
 
 
 def test_names_that_look_like_html_show_as_text(browser, cli, tmp_path):
-    name = "<b>x</b><script>alert(1)</script> & co"  # the longest name config allows is 40
+    name = "<b>x</b><script>alert(1)</script>&amp;co"
     assert cli("config", "name", name).exit_code == 0
     assert cli("config", "title", "<i>Title</i>").exit_code == 0
     out = tmp_path / "card.html"
@@ -310,3 +309,9 @@ def test_names_that_look_like_html_show_as_text(browser, cli, tmp_path):
     assert page.locator("h1 b, h1 script, p.title i").count() == 0
     assert page.locator("p.title").inner_text() == "<i>Title</i>"
     assert page.title().startswith(name) and dialogs == []
+    # A long name without a space still wraps on a phone rather than widening the page.
+    assert cli("config", "name", "Autogradientbackpropagationdescender").exit_code == 0
+    assert cli("profile", "--html", str(out)).exit_code == 0
+    page.reload()
+    assert page.locator("h1").inner_text() == "Autogradientbackpropagationdescender"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
