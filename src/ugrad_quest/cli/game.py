@@ -60,23 +60,20 @@ def profile(
         console.print(views.profile(card, console))
 
 
-def _size(n: int) -> str:
-    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"
-
-
 def _save_cards(card, html_file: Optional[Path], svg_file: Optional[Path]) -> None:
+    from ugrad_quest.render.console import file_size
     from ugrad_quest.services.card_file import save_card
 
     if html_file is not None:
         from ugrad_quest.render.html_card import html_card
 
         saved = save_card(html_file, html_card(card))
-        typer.echo(f"Wrote trainer card to {html_file} ({_size(saved.size)})")
+        typer.echo(f"Wrote trainer card to {html_file} ({file_size(saved.size)})")
     if svg_file is not None:
         from ugrad_quest.render.svg_card import svg_card
 
         saved = save_card(svg_file, svg_card(card))
-        typer.echo(f"Wrote SVG card to {svg_file} ({_size(saved.size)})")
+        typer.echo(f"Wrote SVG card to {svg_file} ({file_size(saved.size)})")
 
 
 def _first_run(ctx) -> None:

@@ -9,12 +9,11 @@ import typer
 
 from ugrad_quest.cli.common import JsonOption, context, errors
 
-BundlePath = Annotated[Path, typer.Argument(help="The bundle file.", dir_okay=True, show_default=False)]
+BundlePath = Annotated[Path, typer.Argument(help="The bundle file.", metavar="FILE", show_default=False)]
 
 
 def export(path: BundlePath) -> None:
-    """Write your progress to one file anyone can check with `quest verify`: the hash-chained event log,
-    and the code of every check that completed a task."""
+    """Write your progress to one file anyone can check with `quest verify`: the hash-chained event log, and the code of every check that completed a task."""
     with errors():
         from ugrad_quest.render import ledger_views
         from ugrad_quest.render.console import stdout_console
@@ -24,8 +23,9 @@ def export(path: BundlePath) -> None:
 
 
 def verify(path: BundlePath, json_output: JsonOption = False) -> None:
-    """Check a bundle made by `quest export`: its hash chain, every XP award, and every claimed task,
-    re-run on the code it was checked with. Your own progress is not touched. Exit 1 if anything fails."""
+    """Check a bundle made by `quest export`: its hash chain, every XP award, and every claimed task, re-run on the code it was checked with. Your own progress is not touched. Exit 1 if anything fails.
+
+    The re-runs execute the bundle's code on this machine, in a child process with a time limit but no sandbox: verify bundles from people whose code you would run, or inside a container."""
     with errors():
         from ugrad_quest.render.console import stderr_console
         from ugrad_quest.render.progress import verify_progress

@@ -19,3 +19,8 @@ def stdout_console() -> Console:
 
 def stderr_console() -> Console:
     return Console(theme=THEME, stderr=True, highlight=False)
+
+
+def file_size(n: int) -> str:
+    """A written file's size as a person reads it."""
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KB"

@@ -6,21 +6,19 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ugrad_quest.render.console import file_size
 from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.export import ExportResult
 from ugrad_quest.services.verify import CONFIRMED, Verification
 
 
-def _size(n: int) -> str:
-    return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
-
-
 def exported(r: ExportResult) -> RenderableType:
     return Group(
-        Text.assemble("Wrote ", (str(r.path), "title"), f" ({_size(r.size)}): {plural(r.events, 'event')}, "
+        Text.assemble("Wrote ", (str(r.path), "title"), f" ({file_size(r.size)}): {plural(r.events, 'event')}, "
                       f"{r.xp} XP, {plural(r.claims, 'completed task')} with the code "
                       f"{'it was' if r.claims == 1 else 'they were'} checked with."),
-        Text.assemble("Head of the chain: ", (r.head, "xp")),
+        Text.assemble("Head: ", (r.head, "xp")),
+        Text("Publish the head with your card: it pins this exact log.", style="muted"),
         Text("Anyone can check it with: quest verify " + str(r.path), style="muted"),
     )
 

@@ -107,7 +107,7 @@ def export_bundle(ctx: Context, path: Path) -> ExportResult:
         "snapshots": {d: snapshot.decode(stored[d]) for d in sorted(stored)},
     }
     text = bundle_fmt.dumps(data)
-    size = write_output(path, text.encode("utf-8"), owned=_is_bundle, what="bundle")
+    size = write_output(path, text.encode("utf-8"), owned=_is_bundle, what="bundle", example="bundle.json")
     return ExportResult(path=path, events=len(records),
                         claims=sum(len(e["completed"]) for e in events if e["type"] == "check" and e["snapshot"]),
                         snapshots=len(stored), xp=xp, head=records[-1]["hash"], size=size)

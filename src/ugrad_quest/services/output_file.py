@@ -18,13 +18,14 @@ HEAD_BYTES = 4096
 """How much of an existing file `owned` sees: our marks are near the top, so a large file is not read."""
 
 
-def _check_target(path: Path, owned: Callable[[bytes], bool], what: str) -> None:
+def check_target(path: Path, owned: Callable[[bytes], bool], what: str, example: str) -> None:
+    """Raise QuestError unless `path` can be written: its folder exists and it is new or `owned` says it is ours."""
     folder = path.parent
     if not folder.is_dir():
         state = "is not a folder" if folder.exists() else "does not exist"
         raise QuestError(f"Cannot write {path}: the folder {folder} {state}.")
     if path.is_dir():
-        raise QuestError(f"{path} is a folder; give a file path inside it.")
+        raise QuestError(f"{path} is a folder; give a file path such as {path / example}.")
     if path.exists():
         try:
             with path.open("rb") as fh:
@@ -43,9 +44,9 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_output(path: Path, data: bytes, owned: Callable[[bytes], bool], what: str) -> int:
+def write_output(path: Path, data: bytes, owned: Callable[[bytes], bool], what: str, example: str) -> int:
     """Write `data` to `path` atomically, replacing only a file `owned` recognises; the bytes written."""
-    _check_target(path, owned, what)
+    check_target(path, owned, what, example)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
