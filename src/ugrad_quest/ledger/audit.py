@@ -52,8 +52,8 @@ def audit_xp(events: list[dict], catalog: Catalog, claimed_total: object = None)
             elif expected != xp:
                 flag("xp", event, f"claims {xp} XP where the rules give {expected}: its XP was edited")
     if isinstance(claimed_total, int) and claimed_total != total:
-        findings.append(Finding("xp", f"the bundle's summary claims {claimed_total} XP, but its events add up "
-                                f"to {total}: the summary was edited"))
+        findings.append(Finding("xp", f"the bundle's summary says {claimed_total} XP, but its events add up "
+                                f"to {total}: one of the two was edited"))
     return findings
 
 
