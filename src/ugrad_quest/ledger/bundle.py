@@ -30,8 +30,26 @@ def suite_digest(quest: Quest) -> str:
 
 
 def dumps(bundle: dict) -> str:
-    # Indented, "format" first: a person can read it, and export can tell its own file from a stranger's.
-    return json.dumps(bundle, indent=1, ensure_ascii=False) + "\n"
+    """The file's text: "format" first, so export can tell its own file from a stranger's, and one
+    event or snapshot per line, so a person can read it and two exports diff line by line."""
+
+    def one(value) -> str:
+        # Compact dumps use the C encoder; an indented dumps of 100,000 events took seconds.
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = ["{"]
+    for key, value in bundle.items():
+        if key in ("events", "snapshots"):
+            continue
+        lines.append(f" {one(key)}: {one(value)},")
+    lines.append(' "events": [')
+    lines.append(",\n".join(f"  {one(record)}" for record in bundle["events"]))
+    lines.append(" ],")
+    lines.append(' "snapshots": {')
+    lines.append(",\n".join(f"  {one(digest)}: {one(files)}" for digest, files in bundle["snapshots"].items()))
+    lines.append(" }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
