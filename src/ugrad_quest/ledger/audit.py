@@ -50,7 +50,8 @@ def audit_xp(events: list[dict], catalog: Catalog, claimed_total: object = None)
             if why:
                 flag("xp", event, why)
             elif expected != xp:
-                flag("xp", event, f"claims {xp} XP where the rules give {expected}: its XP was edited")
+                flag("xp", event, f"claims {xp} XP, but the rules give {expected} after the events before it: "
+                                  "its XP or an earlier event was changed")
     if isinstance(claimed_total, int) and claimed_total != total:
         findings.append(Finding("xp", f"the bundle's summary says {claimed_total} XP, but its events add up "
                                 f"to {total}: one of the two was edited"))
