@@ -295,3 +295,24 @@ def test_export_never_overwrites_a_file_it_did_not_write(exported, cli, tmp_path
     assert json.loads(mine.read_text(encoding="utf-8"))["count"] == first["count"] + 2
     missing = cli("export", str(tmp_path / "nope" / "b.json"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda b: b["events"][0]["event"].update(seq="one"),
+    lambda b: b["events"][0]["event"].update(completed="add-mul"),
+    lambda b: b["events"][0].update(event=[1, 2]),
+    lambda b: b["events"][-1]["event"].update(xp="lots"),
+    lambda b: b["events"].append({"prev": 1, "hash": None}),
+    lambda b: b["snapshots"].update({"abc": ["not", "files"]}),
+    lambda b: b["snapshots"].update({next(iter(b["snapshots"])): {"../../evil.py": "import os"}}),
+    lambda b: b.update(summary="big", tool=None, suites=[1]),  # tool and suites are informative only
+    lambda b: next(r["event"] for r in b["events"] if r["event"]["type"] == "check").update(package="../x"),
+], ids=["seq", "completed", "event", "xp", "record", "snapshot", "escape", "header", "package"])
+def test_a_mangled_bundle_is_reported_never_a_traceback(exported, cli, tmp_path, mutate):
+    bundle = copy.deepcopy(exported)
+    mutate(bundle)
+    result = cli("verify", str(_write(tmp_path, bundle)), "--json")  # the cli fixture lets exceptions through
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["verified"] is False and report["findings"]
+    assert not (tmp_path.parent / "evil.py").exists()

@@ -67,13 +67,20 @@ def verify_bundle(ctx: Context, path: Path, on_progress: ProgressCallback | None
         path=path, trainer=loaded.trainer, exported_at=str(loaded.raw.get("exported_at", "")),
         tool_version=str(tool.get("version", "?")), events=len(records), head=loaded.head,
         xp=sum(e["xp"] for e in events if e.get("type") == "xp" and isinstance(e.get("xp"), int)))
+    if not isinstance(summary.get("xp"), int):
+        result.findings.append(Finding("malformed", "the bundle's summary has no XP total"))
     result.findings += chain.check(records, loaded.head, loaded.count)
     result.findings += audit.audit_xp(events, ctx.catalog, summary.get("xp"))
     intact = _check_snapshots(loaded.snapshots, events, result)
     _note_suite_versions(ctx, loaded.raw.get("suites"), result)
     _rerun(ctx, events, loaded.snapshots, intact, result, on_progress)
-    result.findings.sort(key=lambda f: (f.seq is None, f.seq or 0))
+    result.findings.sort(key=lambda f: (not isinstance(f.seq, int), f.seq if isinstance(f.seq, int) else 0))
     return result
+
+
+def _seq(event: dict) -> int | None:
+    seq = event.get("seq")
+    return seq if isinstance(seq, int) else None
 
 
 def _check_snapshots(snapshots: dict, events: list[dict], result: Verification) -> set[str]:
@@ -114,6 +121,10 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
     from ugrad_quest.runner import run_suite
 
     checks = [e for e in events if e.get("type") == "check" and e.get("completed")]
+    for event in [e for e in checks if not isinstance(e["completed"], list)]:
+        result.findings.append(Finding("malformed", f"event #{event.get('seq')} lists its completed tasks "
+                                       "in a form no export writes", _seq(event)))
+    checks = [e for e in checks if isinstance(e["completed"], list)]
     with tempfile.TemporaryDirectory(prefix="ugrad-quest-verify-") as tmp:
         for index, event in enumerate(checks, start=1):
             seq, quest_id, date = event.get("seq"), str(event.get("quest")), str(event.get("date", ""))
