@@ -307,7 +307,8 @@ def test_export_never_overwrites_a_file_it_did_not_write(exported, cli, tmp_path
     lambda b: b["snapshots"].update({next(iter(b["snapshots"])): {"../../evil.py": "import os"}}),
     lambda b: b.update(summary="big", tool=None, suites=[1]),  # tool and suites are informative only
     lambda b: next(r["event"] for r in b["events"] if r["event"]["type"] == "check").update(package="../x"),
-], ids=["seq", "completed", "event", "xp", "record", "snapshot", "escape", "header", "package"])
+    lambda b: next(r["event"] for r in b["events"] if r["event"]["type"] == "check").update(quest="[/]x"),
+], ids=["seq", "completed", "event", "xp", "record", "snapshot", "escape", "header", "package", "markup"])
 def test_a_mangled_bundle_is_reported_never_a_traceback(exported, cli, tmp_path, mutate):
     bundle = copy.deepcopy(exported)
     mutate(bundle)
@@ -316,3 +317,5 @@ def test_a_mangled_bundle_is_reported_never_a_traceback(exported, cli, tmp_path,
     report = json.loads(result.stdout)
     assert report["verified"] is False and report["findings"]
     assert not (tmp_path.parent / "evil.py").exists()
+    text = cli("verify", str(tmp_path / "bundle.json"))  # the text report prints whatever the bundle holds
+    assert text.exit_code == 1 and "NOT verified" in text.stdout

@@ -37,7 +37,7 @@ def verification(v: Verification) -> RenderableType:
         for c in v.claims:
             good = c.status == CONFIRMED
             table.add_row(Text("✓" if good else "✗", style="passed" if good else "failed"),
-                          f"{c.quest_id}/{c.task_id}", f"#{c.check}", c.date, Text(c.detail, style="" if good else "failed"))
+                          Text(f"{c.quest_id}/{c.task_id}"), Text(f"#{c.check}"), Text(c.date), Text(c.detail, style="" if good else "failed"))
         parts += [Text(""), table]
     else:
         parts.append(Text("The bundle claims no completed task.", style="muted"))
