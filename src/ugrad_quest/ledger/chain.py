@@ -87,10 +87,8 @@ def check(records: list, head: str | None, count: int | None) -> list[Finding]:
         seqs.append(seq)
         previous, prev_hash = event, record["hash"]
 
-    if seqs != sorted(seqs):
-        moved = [s for i, s in enumerate(seqs) if (i and s < seqs[i - 1])]
-        for seq in moved:
-            before = seqs[seqs.index(seq) - 1]
+    for before, seq in zip(seqs, seqs[1:]):
+        if seq < before:
             findings.append(Finding("reordered", f"event #{seq} was moved: it comes after event #{before}", seq))
     present = set(seqs)
     expected = max(count or 0, max(seqs, default=0))

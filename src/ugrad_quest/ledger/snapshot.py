@@ -24,7 +24,11 @@ def decode(data: bytes) -> Files:
 
 
 def digest(files: Files) -> str:
-    return hashlib.sha256(encode(files)).hexdigest()
+    return digest_of_encoded(encode(files))
+
+
+def digest_of_encoded(encoded: bytes) -> str:
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _package_dir(root: Path, package: str) -> Path | None:

@@ -52,7 +52,8 @@ def xp_bar(into: int, span: int, width: int) -> Text:
     return Text.assemble(("█" * filled, "xp"), ("░" * (width - filled), "muted"))
 
 
-def _of(done: int, total: int) -> str:
+def of_total(done: int, total: int) -> str:
+    """"3/6", or just "3" when there is no total to count against."""
     return f"{done}/{total}" if total else str(done)
 
 
@@ -117,11 +118,11 @@ def _summary(p: Profile, width: int) -> Text:
         streak.append(f" {FROZEN}{p.freezes_held} ", style=FROZEN_STYLE)
         streak.append("freeze" if p.freezes_held == 1 else "freezes", style="muted")
     items = [
-        Text.assemble(("tasks ", "muted"), (_of(p.tasks_completed, p.tasks_total), "bold")),
-        Text.assemble(("quests ", "muted"), (_of(p.quests_completed, p.quests_total), "bold")),
+        Text.assemble(("tasks ", "muted"), (of_total(p.tasks_completed, p.tasks_total), "bold")),
+        Text.assemble(("quests ", "muted"), (of_total(p.quests_completed, p.quests_total), "bold")),
         streak,
-        Text.assemble(("badges ", "muted"), (_of(len(p.badges), p.badges_total), "bold")),
-        Text.assemble(("quizzes ", "muted"), (_of(p.quizzes, p.quizzes_total), "bold")),
+        Text.assemble(("badges ", "muted"), (of_total(len(p.badges), p.badges_total), "bold")),
+        Text.assemble(("quizzes ", "muted"), (of_total(p.quizzes, p.quizzes_total), "bold")),
         Text.assemble(("active days ", "muted"), (str(p.active_days), "bold")),
     ]
     return _flow(items, width)

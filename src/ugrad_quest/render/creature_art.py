@@ -22,6 +22,27 @@ class Picture:
     """One letter per character of `lines`: b body, s shell/wings/chain, e eyes and mouth, a accent."""
     palette: dict[str, str]
 
+    def runs(self, width: int = 0) -> list[list[tuple[str, str]]]:
+        """Per line, (characters, rich style) for each run of characters of the same part.
+
+        Lines are padded to `width`; the terminal, the web page and the SVG all draw from these runs.
+        """
+        out = []
+        for line, mask in zip(self.lines, self.mask):
+            line, mask = line.ljust(width), mask.ljust(width)
+            spans, start = [], 0
+            for end in range(1, len(line) + 1):
+                if end == len(line) or mask[end] != mask[start]:
+                    spans.append((line[start:end], self.palette.get(mask[start], "")))
+                    start = end
+            out.append(spans)
+        return out
+
+
+def style_classes(style: str) -> str:
+    """CSS classes for a rich style such as "bold yellow": b for bold, c-<colour> for the colour."""
+    return " ".join("b" if word == "bold" else f"c-{word}" for word in style.split())
+
 
 def _lines(block: str) -> tuple[str, ...]:
     return tuple(line.rstrip() for line in block.strip("\n").split("\n"))
@@ -120,15 +141,10 @@ def picture(stage: int) -> Picture:
 def art(stage: int) -> Text:
     """The creature at `stage` (0 = hatchling) as styled text, lines padded to a common width."""
     pic = picture(stage)
-    width = max(len(line) for line in pic.lines)
     text = Text(no_wrap=True, overflow="crop")
-    for i, (line, mask) in enumerate(zip(pic.lines, pic.mask)):
+    for i, spans in enumerate(pic.runs(width=max(len(line) for line in pic.lines))):
         if i:
             text.append("\n")
-        line, mask = line.ljust(width), mask.ljust(width)
-        start = 0
-        for end in range(1, width + 1):  # one span per run of characters of the same part
-            if end == width or mask[end] != mask[start]:
-                text.append(line[start:end], style=pic.palette.get(mask[start], ""))
-                start = end
+        for chunk, style in spans:
+            text.append(chunk, style=style)
     return text

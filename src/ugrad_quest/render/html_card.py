@@ -14,7 +14,7 @@ import html
 
 from ugrad_quest import __version__
 from ugrad_quest.render import creature_art
-from ugrad_quest.render.card import tier_glyph
+from ugrad_quest.render.card import of_total, tier_glyph
 from ugrad_quest.render.heatmap import DAYS, MAX_WEEKS, first_monday
 from ugrad_quest.rules.creature import STAGES, creature_for, title_for
 from ugrad_quest.rules.reviews import plural
@@ -33,27 +33,13 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _words(style: str) -> list[str]:
-    """CSS classes for a rich style such as "bold yellow": b for bold, c-<colour> for the colour."""
-    return ["b" if word == "bold" else f"c-{word}" for word in style.split()]
-
-
-# --- the creature --------------------------------------------------------------------------------
-
 def creature_pre(stage: int) -> str:
     """The terminal's ASCII creature in a <pre>, each part in its colour (same mask and palette)."""
-    pic = creature_art.picture(stage)
-    out: list[str] = []
-    for line, mask in zip(pic.lines, pic.mask):
-        start = 0
-        for end in range(1, len(line) + 1):  # one span per run of characters of the same part
-            if end == len(line) or mask[end] != mask[start]:
-                classes = " ".join(_words(pic.palette.get(mask[start], "")))
-                chunk = esc(line[start:end])
-                out.append(f'<span class="{classes}">{chunk}</span>' if classes and chunk.strip() else chunk)
-                start = end
-        out.append("\n")
-    return "".join(out).rstrip("\n")
+    out = []
+    for spans in creature_art.picture(stage).runs():
+        out.append("".join(f'<span class="{creature_art.style_classes(style)}">{esc(chunk)}</span>'
+                           if style and chunk.strip() else esc(chunk) for chunk, style in spans))
+    return "\n".join(out)
 
 
 def _partner(p: Profile) -> str:
@@ -71,10 +57,6 @@ def _partner(p: Profile) -> str:
 
 
 # --- trainer, level and summary ------------------------------------------------------------------
-
-def _of(done: int, total: int) -> str:
-    return f"{done}/{total}" if total else str(done)
-
 
 def _streak_note(p: Profile) -> str:
     notes = []
@@ -99,11 +81,11 @@ def _trainer(p: Profile) -> str:
     to_next = span - p.xp_into_level
     total = f"{p.xp} XP in total" + (f", {to_next} to Lv. {p.level + 1}" if to_next > 0 else "")
     stats = "".join([
-        _stat("Tasks", _of(p.tasks_completed, p.tasks_total)),
-        _stat("Quests", _of(p.quests_completed, p.quests_total)),
+        _stat("Tasks", of_total(p.tasks_completed, p.tasks_total)),
+        _stat("Quests", of_total(p.quests_completed, p.quests_total)),
         _stat("Streak", plural(p.streak, "day"), _streak_note(p)),
-        _stat("Badges", _of(len(p.badges), p.badges_total)),
-        _stat("Quizzes", _of(p.quizzes, p.quizzes_total)),
+        _stat("Badges", of_total(len(p.badges), p.badges_total)),
+        _stat("Quizzes", of_total(p.quizzes, p.quizzes_total)),
         _stat("Active days", str(p.active_days)),
     ])
     return f"""

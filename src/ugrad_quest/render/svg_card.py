@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from ugrad_quest.catalog import TIERS
 from ugrad_quest.render import creature_art
-from ugrad_quest.render.card import tier_glyph
+from ugrad_quest.render.card import of_total, tier_glyph
 from ugrad_quest.rules.creature import creature_for, title_for
 from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.card_file import MARKER
 from ugrad_quest.services.profile import Profile
 
 WIDTH, HEIGHT = 495, 195
-TIERS = ("common", "rare", "ultimate", "legendary")
 BAR_X, BAR_WIDTH = 25, 290
 
 
@@ -67,19 +67,11 @@ ART_LINE = 12.5
 
 def _art(stage: int, x: float, y: float) -> str:
     """The terminal's creature as SVG text: one <text> per line, a <tspan> per coloured run."""
-    pic = creature_art.picture(stage)
     lines = []
-    for i, (line, mask) in enumerate(zip(pic.lines, pic.mask)):
-        spans, start = [], 0
-        for end in range(1, len(line) + 1):
-            if end == len(line) or mask[end] != mask[start]:
-                words = pic.palette.get(mask[start], "").split()
-                classes = " ".join("b" if w == "bold" else f"c-{w}" for w in words)
-                chunk = esc(line[start:end])
-                spans.append(f'<tspan class="{classes}">{chunk}</tspan>' if classes else chunk)
-                start = end
-        lines.append(f'<text class="art" x="{x}" y="{y + i * ART_LINE:.1f}" xml:space="preserve">'
-                     f'{"".join(spans)}</text>')
+    for i, spans in enumerate(creature_art.picture(stage).runs()):
+        text = "".join(f'<tspan class="{creature_art.style_classes(style)}">{esc(chunk)}</tspan>' if style
+                       else esc(chunk) for chunk, style in spans)
+        lines.append(f'<text class="art" x="{x}" y="{y + i * ART_LINE:.1f}" xml:space="preserve">{text}</text>')
     return "\n".join(lines)
 
 
@@ -90,8 +82,8 @@ def svg_card(p: Profile) -> str:
     filled = BAR_WIDTH if span <= 0 else round(BAR_WIDTH * min(1.0, p.xp_into_level / span))
     title = p.title or title_for(p.level)
     streak = plural(p.streak, "day")
-    badges = f"{len(p.badges)}/{p.badges_total}" if p.badges_total else str(len(p.badges))
-    tasks = f"{p.tasks_completed}/{p.tasks_total}" if p.tasks_total else str(p.tasks_completed)
+    badges = of_total(len(p.badges), p.badges_total)
+    tasks = of_total(p.tasks_completed, p.tasks_total)
     # The rarest badge earned, as its tier's glyph in the tier's colour, beside the count.
     best = max(p.badges, key=lambda b: TIERS.index(b.tier) if b.tier in TIERS else 0, default=None)
     glyph = f' <tspan class="t-{esc(best.tier)}">{esc(tier_glyph(best.tier))}</tspan>' if best else ""

@@ -112,7 +112,8 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
                         and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
         if first_passes and source:
             # Only checks that complete a task are claims anyone may want to re-run (quest export).
-            rows.keep_snapshot(session, attempt_id, snapshot.digest(source), snapshot.encode(source))
+            encoded = snapshot.encode(source)
+            rows.keep_snapshot(session, attempt_id, snapshot.digest_of_encoded(encoded), encoded)
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
             xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today)

@@ -24,7 +24,6 @@ class ExportResult:
     events: int
     claims: int
     """Task completions the bundle lets a verifier re-run."""
-    snapshots: int
     xp: int
     head: str
     size: int
@@ -38,38 +37,37 @@ def collect_events(session) -> tuple[list[dict], set[str]]:
     """Every stored event as bundle events, oldest first, and the snapshot digests they name."""
     from ugrad_quest.store import history
 
-    rows: list[tuple[dt.datetime, int, int, dict]] = []
+    # (moment, order among same-moment events, row id, event, the check it belongs to)
+    rows: list[tuple[dt.datetime, int, int, dict, int | None]] = []
     for s in history.starts(session):
         rows.append((s.started_at, _ORDER["start"], s.id, {
-            "type": "start", "quest": s.quest_id, "at": _stamp(s.started_at), "date": s.local_date.isoformat()}))
+            "type": "start", "quest": s.quest_id, "at": _stamp(s.started_at), "date": s.local_date.isoformat()}, None))
     tasks, passes = history.attempt_tasks(session), history.first_passes(session)
     for a in history.attempts(session):
         rows.append((a.started_at, _ORDER["check"], a.id, {
             "type": "check", "quest": a.quest_id, "at": _stamp(a.started_at), "date": a.local_date.isoformat(),
             "package": a.package, "passed": a.passed,
             "tasks": {t.task_id: t.status for t in tasks.get(a.id, [])},
-            "completed": passes.get(a.id, []), "snapshot": a.snapshot, "attempt": a.id}))
+            "completed": passes.get(a.id, []), "snapshot": a.snapshot}, a.id))
     for h in history.hints(session):
         rows.append((h.revealed_at, _ORDER["hint"], h.id, {
             "type": "hint", "quest": h.quest_id, "task": h.task_id, "hint": h.hint_index,
-            "at": _stamp(h.revealed_at), "date": h.local_date.isoformat()}))
+            "at": _stamp(h.revealed_at), "date": h.local_date.isoformat()}, None))
     for q in history.quiz_answers(session):
         rows.append((q.answered_at, _ORDER["quiz"], q.id, {
             "type": "quiz", "quest": q.quest_id, "question": q.question_id, "answer": q.answer,
-            "correct": q.correct, "at": _stamp(q.answered_at), "date": q.local_date.isoformat()}))
+            "correct": q.correct, "at": _stamp(q.answered_at), "date": q.local_date.isoformat()}, None))
     for x in history.xp_awards(session):
         rows.append((x.awarded_at, _ORDER["xp"], x.id, {
             "type": "xp", "kind": x.kind, "quest": x.quest_id, "subject": x.task_id, "xp": x.xp,
-            "review": x.review, "at": _stamp(x.awarded_at), "date": x.local_date.isoformat(),
-            "attempt": x.attempt_id}))
-    rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    events = [r[3] for r in rows]
+            "review": x.review, "at": _stamp(x.awarded_at), "date": x.local_date.isoformat()}, x.attempt_id))
+    rows.sort(key=lambda r: r[:3])
     # Store row ids mean nothing outside this database: a check is named by its place in the log.
-    seq_of_attempt = {e["attempt"]: i for i, e in enumerate(events, start=1) if e["type"] == "check"}
-    for event in events:
-        attempt = event.pop("attempt", None)
+    seq_of_check = {r[2]: seq for seq, r in enumerate(rows, start=1) if r[3]["type"] == "check"}
+    for _, _, _, event, attempt in rows:
         if event["type"] == "xp":
-            event["check"] = seq_of_attempt.get(attempt)
+            event["check"] = seq_of_check.get(attempt)
+    events = [r[3] for r in rows]
     return events, {e["snapshot"] for e in events if e.get("snapshot")}
 
 
@@ -110,7 +108,7 @@ def export_bundle(ctx: Context, path: Path) -> ExportResult:
     size = write_output(path, text.encode("utf-8"), owned=_is_bundle, what="bundle", example="bundle.json")
     return ExportResult(path=path, events=len(records),
                         claims=sum(len(e["completed"]) for e in events if e["type"] == "check" and e["snapshot"]),
-                        snapshots=len(stored), xp=xp, head=records[-1]["hash"], size=size)
+                        xp=xp, head=records[-1]["hash"], size=size)
 
 
 def _is_bundle(head: bytes) -> bool:

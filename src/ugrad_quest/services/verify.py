@@ -67,10 +67,14 @@ def verify_bundle(ctx: Context, path: Path, on_progress: ProgressCallback | None
         path=path, trainer=loaded.trainer, exported_at=str(loaded.raw.get("exported_at", "")),
         tool_version=str(tool.get("version", "?")), events=len(records), head=loaded.head,
         xp=sum(e["xp"] for e in events if e.get("type") == "xp" and isinstance(e.get("xp"), int)))
-    if not isinstance(summary.get("xp"), int):
+    claimed = summary.get("xp")
+    if not isinstance(claimed, int):
         result.findings.append(Finding("malformed", "the bundle's summary has no XP total"))
+    elif claimed != result.xp:
+        result.findings.append(Finding("xp", f"the bundle's summary says {claimed} XP, but its events add up "
+                                       f"to {result.xp}: one of the two was edited"))
     result.findings += chain.check(records, loaded.head, loaded.count)
-    result.findings += audit.audit_xp(events, ctx.catalog, summary.get("xp"))
+    result.findings += audit.audit_xp(events, ctx.catalog)
     intact = _check_snapshots(loaded.snapshots, events, result)
     _note_suite_versions(ctx, loaded.raw.get("suites"), result)
     _rerun(ctx, events, loaded.snapshots, intact, result, on_progress)
@@ -89,9 +93,9 @@ def _check_snapshots(snapshots: dict, events: list[dict], result: Verification) 
     for digest, files in snapshots.items():
         if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
             result.findings.append(Finding("malformed", f"snapshot {digest[:12]} is not a set of source files"))
-        elif snapshot.unsafe_paths(files):
+        elif unsafe := snapshot.unsafe_paths(files):
             result.findings.append(Finding("malformed", f"snapshot {digest[:12]} has files outside its package "
-                                           f"({', '.join(snapshot.unsafe_paths(files)[:3])})"))
+                                           f"({', '.join(unsafe[:3])})"))
         elif snapshot.digest(files) != digest:
             names = [e.get("seq") for e in events if e.get("snapshot") == digest]
             where = ", ".join(f"#{s}" for s in names) or "no check"
@@ -129,49 +133,36 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
         for index, event in enumerate(checks, start=1):
             seq, quest_id, date = event.get("seq"), str(event.get("quest")), str(event.get("date", ""))
             tasks = [str(t) for t in event["completed"]]
-
-            def claims(status: str, detail: str | dict[str, str]) -> None:
-                for task in tasks:
-                    text = detail.get(task, "") if isinstance(detail, dict) else detail
-                    result.claims.append(Claim(quest_id, task, seq, date, status, text))
-
-            quest, digest = ctx.catalog.find(quest_id), event.get("snapshot")
-            package = event.get("package")
+            quest, digest, package = ctx.catalog.find(quest_id), event.get("snapshot"), event.get("package")
             if quest is None:
-                claims(NOT_CONFIRMED, f"this version of ugrad-quest has no quest {quest_id!r} to re-run")
-                continue
-            if unknown := [t for t in tasks if quest.task(t) is None]:
-                claims(NOT_CONFIRMED, f"{quest_id} has no task {unknown[0]!r}")
-                continue
-            if not digest:
-                claims(NOT_CONFIRMED, "no snapshot: the check was recorded before snapshots were kept "
-                       "(ugrad-quest 0.1 before export existed)")
-                continue
-            if digest not in snapshots:
-                claims(NOT_CONFIRMED, "its snapshot is missing from the bundle")
-                continue
-            if digest not in intact:
-                claims(NOT_CONFIRMED, "its snapshot's code was changed after the check")
-                continue
-            if not isinstance(package, str) or not _PACKAGE.fullmatch(package):
-                claims(NOT_CONFIRMED, f"the check names no valid package ({package!r})")
+                why = f"this version of ugrad-quest has no quest {quest_id!r} to re-run"
+            elif unknown := [t for t in tasks if quest.task(t) is None]:
+                why = f"{quest_id} has no task {unknown[0]!r}"
+            elif not digest:
+                why = "no snapshot: the check was recorded before snapshots were kept (ugrad-quest 0.1 before export existed)"
+            elif digest not in snapshots:
+                why = "its snapshot is missing from the bundle"
+            elif digest not in intact:
+                why = "its snapshot's code was changed after the check"
+            elif not isinstance(package, str) or not _PACKAGE.fullmatch(package):
+                why = f"the check names no valid package ({package!r})"
+            else:
+                why = ""
+            if why:  # already reported as a finding, or not tampering at all: the claim just cannot be re-run
+                result.claims.extend(Claim(quest_id, task, seq, date, NOT_CONFIRMED, why) for task in tasks)
                 continue
             if on_progress:
                 on_progress(seq, quest_id, tasks, index, len(checks))
             workspace = Path(tmp) / f"check-{index}"
             snapshot.write(snapshots[digest], workspace)
             suite = run_suite(quest, workspace, package, tasks=tasks)
-            outcome = {}
             for task in tasks:
                 got = suite.tasks.get(task)
                 if got is not None and got.passed:
-                    outcome[task] = (CONFIRMED, f"passed again ({got.tests_passed}/{got.tests_total} tests)")
-                else:
-                    why = got.message if got is not None else "its tests did not run"
-                    outcome[task] = (NOT_CONFIRMED, f"fails on its snapshot: {why}")
-            for task in tasks:
-                status, detail = outcome[task]
-                result.claims.append(Claim(quest_id, task, seq, date, status, detail))
-                if status != CONFIRMED:
-                    result.findings.append(Finding(
-                        "not-confirmed", f"check #{seq} claims {quest_id}/{task}, but {task} {detail}", seq))
+                    result.claims.append(Claim(quest_id, task, seq, date, CONFIRMED,
+                                               f"passed again ({got.tests_passed}/{got.tests_total} tests)"))
+                    continue
+                detail = f"fails on its snapshot: {got.message if got is not None else 'its tests did not run'}"
+                result.claims.append(Claim(quest_id, task, seq, date, NOT_CONFIRMED, detail))
+                result.findings.append(Finding(
+                    "not-confirmed", f"check #{seq} claims {quest_id}/{task}, but {task} {detail}", seq))
