@@ -1,9 +1,9 @@
 """The optimize quest's hidden suite, checked against fixture workspaces whose verdicts are known.
 
-Each fixture in tests/fixtures/engines/optimize/ is a whole learner workspace (engine, nn, train):
-`plain` is micrograd's engine as a learner rebuilds it with the starter's train_step, `fast` is the
-engine and train_step a learner ends with after every hint, and each buggy one is `fast` with one
-shortcut that changes the numbers, which task still-correct must catch and name (the speed tasks
+Each fixture in tests/fixtures/engines/optimize/ is a learner workspace (engine, nn, train): `plain`
+is micrograd's engine as a learner rebuilds it with the starter's train_step, `fast` is the engine and
+train_step a learner ends with after every hint, and each buggy one holds only a train.py: `fast` with
+one shortcut that changes the numbers, which task still-correct must catch and name (the speed tasks
 then time nothing).
 
 Timing fixtures run one after the other, never in parallel: a second busy process would disturb
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,10 +51,21 @@ EXPECTED: dict[str, tuple] = {
 }
 
 
+def workspace_of(name: str, tmp: Path) -> Path:
+    """The fixture as a whole workspace: as it is, or, for a buggy one, `fast` with its train.py over it."""
+    fixture = OPTIMIZE_FIXTURES / name
+    if (fixture / "ugrad" / "engine.py").is_file():
+        return fixture
+    shutil.copytree(OPTIMIZE_FIXTURES / "fast", tmp / name)
+    shutil.copytree(fixture, tmp / name, dirs_exist_ok=True)
+    return tmp / name
+
+
 @pytest.fixture(scope="session")
-def suite_runs():
+def suite_runs(tmp_path_factory):
     """{fixture: SuiteResult} for every fixture in EXPECTED, one after the other."""
-    return {name: run_hidden_suite_raw("optimize", OPTIMIZE_FIXTURES / name) for name in EXPECTED}
+    tmp = tmp_path_factory.mktemp("optimize-fixtures")
+    return {name: run_hidden_suite_raw("optimize", workspace_of(name, tmp)) for name in EXPECTED}
 
 
 def test_every_fixture_is_in_the_table():
