@@ -7,8 +7,10 @@ then verifies it, or a tampered copy, in-process with the autouse fresh QUEST_HO
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,20 @@ BUGGY = FIXTURES / "engines" / "overwrite_grad"  # passes more-ops, relu, tanh-e
 CORRECT = FIXTURES / "engines" / "iterative_slots"
 
 
+@dataclass(frozen=True)
+class Learner:
+    home: Path
+    """The learner's QUEST_HOME: the store the bundle was exported from."""
+    bundle: dict
+
+
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory) -> dict:
+def exported(learner) -> dict:
+    return learner.bundle
+
+
+@pytest.fixture(scope="module")
+def learner(tmp_path_factory) -> Learner:
     """A learner's bundle: value completed over two days, with a hint and a quiz answer on the way."""
     root = tmp_path_factory.mktemp("learner")
     env = {"QUEST_HOME": str(root / "home"), "TZ": "Europe/Berlin"}
@@ -42,7 +56,7 @@ def exported(tmp_path_factory) -> dict:
     assert run("2026-11-20T10:00", "check").returncode == 0
     out = run("2026-11-20T12:00", "export", str(root / "ada.json"))
     assert out.returncode == 0, out.stderr
-    return json.loads((root / "ada.json").read_text(encoding="utf-8"))
+    return Learner(root / "home", json.loads((root / "ada.json").read_text(encoding="utf-8")))
 
 
 def _write(tmp_path: Path, bundle: dict, name: str = "bundle.json") -> Path:
@@ -83,6 +97,10 @@ def test_a_completed_quest_exports_and_every_claim_is_confirmed_on_a_fresh_home(
     text = " ".join(result.stdout.split())  # rich wraps at the terminal's width
     assert "Verified: the chain is intact, every XP award follows the rules, and all 6 claimed tasks passed again." \
         in text
+    # Every command of this history ran with QUEST_NOW: the report says so, and it is a note, not a finding.
+    n = exported["count"]
+    assert f"Note: {n} of {n} events were recorded with QUEST_NOW set (a clock set by hand): their dates and " \
+           "streaks show when they were claimed to happen, not when they happened." in text
     for task in ("add-mul", "more-ops", "relu", "tanh-exp", "backprop", "deep-graphs"):
         assert f"✓  value/{task}" in result.stdout
     # Progress goes to stderr, one line per re-run check, so a long verify is never silent.
@@ -90,6 +108,8 @@ def test_a_completed_quest_exports_and_every_claim_is_confirmed_on_a_fresh_home(
     code, report = _verify(cli, path)
     assert code == 0 and report["verified"] is True and report["findings"] == []
     assert report["trainer"] == "Ada" and report["xp"] == exported["summary"]["xp"]
+    assert report["notes"] == [f"{n} of {n} events were recorded with QUEST_NOW set (a clock set by hand): their "
+                               "dates and streaks show when they were claimed to happen, not when they happened"]
     assert sorted((c["task"], c["status"]) for c in report["claims"]) == sorted(
         (t, "confirmed") for t in ("add-mul", "more-ops", "relu", "tanh-exp", "backprop", "deep-graphs"))
     # The verifier's own progress is untouched: verifying created no database at all.
@@ -247,6 +267,164 @@ def test_a_swapped_snapshot_without_a_rebuilt_chain_is_named_twice(exported, cli
     code, report = _verify(cli, _write(tmp_path, bundle))
     assert code == 1
     assert ("edited", good["seq"]) in _kinds(report) and ("not-confirmed", good["seq"]) in _kinds(report)
+
+
+# --- badges: each re-derived from the events before it ---------------------------------------------
+
+def _catalog():
+    from ugrad_quest import paths
+    from ugrad_quest.catalog import load_catalog
+
+    return load_catalog(paths.quests_dir())
+
+
+def _badge_rules() -> dict:
+    from ugrad_quest.rules.badges import all_badges
+
+    return {b.id: b for b in all_badges(_catalog())}
+
+
+def _assert_badges_follow_from_the_events_as_the_store_derived_them(home: Path, bundle: dict) -> None:
+    """The audit's Facts (from the events) and the store's (from SQL) must not drift apart."""
+    from ugrad_quest.ledger.facts import badge_facts, facts_from_events
+    from ugrad_quest.services import awarding
+    from ugrad_quest.store import progress as rows
+    from ugrad_quest.store.db import Store
+
+    events, rules = _events(bundle), _badge_rules()
+    judged = list(badge_facts(events))
+    assert judged, "the history earns no badge: nothing would be compared"
+    for event, facts in judged:  # each award, on the facts of the events before it
+        assert facts is not None and rules[event["subject"]].rule(facts), (event, facts)
+    today = dt.date.fromisoformat(events[-1]["date"])
+    store = Store.open(home / "progress.sqlite3")
+    try:
+        with store.session() as session:
+            stored, awarded = awarding.facts(session, today), set(rows.earned_badges(session))
+    finally:
+        store.close()
+    derived = facts_from_events(events, today)
+    assert derived == stored
+    assert {b.id for b in rules.values() if b.rule(derived)} == awarded == {e["subject"] for e, _ in judged}
+
+
+def test_the_badges_the_events_earn_are_exactly_the_ones_the_store_awarded(learner):
+    _assert_badges_follow_from_the_events_as_the_store_derived_them(learner.home, learner.bundle)
+    assert [e["subject"] for e in _events(learner.bundle) if e.get("kind") == "badge"] == [
+        "first-pass", "first-try", "value-deep-graphs", "value-complete"]
+
+
+def test_a_streak_badge_follows_from_the_days_of_the_events_as_the_store_counted_them(cli, tmp_path, quest_home,
+                                                                                      monkeypatch):
+    """Quiz answers on three days in a row, one wrong and one after a gap: Warm Gradient on the third day."""
+    quiz = _catalog().get("value").quiz
+    for moment, question, reply in [("2026-03-01T23:30", quiz[0], None), ("2026-03-02T08:00", quiz[1], "9999"),
+                                    ("2026-03-02T09:00", quiz[1], None), ("2026-03-03T12:00", quiz[2], None),
+                                    ("2026-03-06T12:00", quiz[3], None)]:
+        monkeypatch.setenv("QUEST_NOW", moment)
+        cli("quiz", "value", "--question", question.id, "--answer", reply or str(question.answer))
+    assert cli("export", str(tmp_path / "b.json")).exit_code == 0
+    bundle = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert [(e["subject"], e["date"]) for e in _events(bundle) if e.get("kind") == "badge"] == [
+        ("streak-3", "2026-03-03")]
+    _assert_badges_follow_from_the_events_as_the_store_derived_them(quest_home, bundle)
+    code, report = _verify(cli, tmp_path / "b.json")
+    assert code == 0 and report["findings"] == []
+
+
+INVENTED = ["no-hints", "streak-3", "streak-7", "mlp-complete", "optimize-{task}", "optimize-complete", "quest-line"]
+
+
+def _invented_badges(bundle: dict) -> list[dict]:
+    """Seven badge awards the history never earned, with the XP of their tiers, after its last award."""
+    optimize = _catalog().get("optimize")
+    task = next(t.id for t in optimize.tasks if t.badge)
+    rules, last = _badge_rules(), _events(bundle)[-1]
+    return [{"type": "xp", "kind": "badge", "quest": rules[b].quest_id, "subject": rules[b].id,
+             "xp": rules[b].xp, "review": f"Earned {rules[b].name}.", "at": last["at"], "date": last["date"],
+             "pinned": True, "check": last["check"]}
+            for b in (b.format(task=task) for b in INVENTED)]
+
+
+def test_invented_badge_awards_are_each_named_even_when_the_chain_is_rebuilt_around_them(exported, cli, tmp_path):
+    bundle = copy.deepcopy(exported)
+    invented = _invented_badges(bundle)
+    events = _events(bundle) + invented
+    bundle["summary"]["xp"] += sum(b["xp"] for b in invented)  # the forger keeps the total adding up
+    _rechain(bundle, events)
+    code, report = _verify(cli, _write(tmp_path, bundle))
+    assert code == 1 and report["verified"] is False
+    first, rules = exported["count"] + 1, _badge_rules()
+    task = invented[4]["subject"].removeprefix("optimize-")
+    later = ", ".join(q.id for q in _catalog().quests if q.id != "value")
+    lacks = ["every quest completed had a hint revealed before its completion",
+             "the longest run of days with XP is 2, not 3", "the longest run of days with XP is 2, not 7",
+             "no quest XP completes mlp", f"no check completed optimize/{task}", "no quest XP completes optimize",
+             f"no quest XP completes {later}"]
+    assert report["findings"] == [
+        {"kind": "badge", "event": first + i,
+         "message": f"event #{first + i} (badge {rules[b['subject']].name}) awards a badge the events before it "
+                    f"do not earn: {lack}"}
+        for i, (b, lack) in enumerate(zip(invented, lacks))]
+    # The claims still hold: the code passed. Only the badges are a lie.
+    assert all(c["status"] == "confirmed" for c in report["claims"])
+    text = " ".join(cli("verify", str(tmp_path / "bundle.json")).stdout.split())
+    assert "NOT verified: 7 problems" in text
+    for i, b in enumerate(invented):
+        assert f"✗ [badge] event #{first + i} (badge {rules[b['subject']].name}) awards a badge" in text
+
+
+@pytest.mark.parametrize("rechain", [False, True], ids=["cut-out", "chain-rebuilt"])
+def test_a_removed_check_makes_the_badge_it_earned_a_finding(exported, cli, tmp_path, rechain):
+    bundle = copy.deepcopy(exported)
+    check = _seq(bundle, type="check", passed=True)  # the check that completed deep-graphs
+    if rechain:
+        _rechain(bundle, [e for e in _events(bundle) if e["seq"] != check])
+    else:
+        del bundle["events"][check - 1]
+    code, report = _verify(cli, _write(tmp_path, bundle))
+    assert code == 1
+    deep = next(e["seq"] for e in _events(bundle) if e.get("subject") == "value-deep-graphs")
+    assert {"kind": "badge", "event": deep,
+            "message": f"event #{deep} (badge Deep Diver) awards a badge the events before it do not earn: "
+                       "no check completed value/deep-graphs"} in report["findings"]
+    removed = [seq for kind, seq in _kinds(report) if kind == "removed"]
+    assert removed == ([] if rechain else [check])
+    # The awards for the tasks it completed are named too, and its claims are gone from the report.
+    task = next(e["seq"] for e in _events(bundle) if e.get("subject") == "deep-graphs")
+    assert ("xp", task) in _kinds(report)
+    assert "deep-graphs" not in {c["task"] for c in report["claims"]}
+
+
+# --- a clock set by hand ---------------------------------------------------------------------------
+
+def test_a_history_without_quest_now_has_no_note_and_events_set_by_hand_are_counted(cli, tmp_path, monkeypatch):
+    quiz = _catalog().get("value").quiz
+    cli("quiz", "value", "--question", quiz[0].id, "--answer", str(quiz[0].answer))  # the wall clock
+    assert cli("export", str(tmp_path / "b.json")).exit_code == 0
+    plain = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert [e["type"] for e in _events(plain)] == ["quiz", "xp"]
+    assert not any("pinned" in e for e in _events(plain))  # a bundle's shape is unchanged without QUEST_NOW
+    result = cli("verify", str(tmp_path / "b.json"))
+    assert result.exit_code == 0 and "QUEST_NOW" not in result.stdout
+    code, report = _verify(cli, tmp_path / "b.json")
+    assert code == 0 and report["notes"] == []
+
+    monkeypatch.setenv("QUEST_NOW", "2026-11-21T09:00")
+    cli("quiz", "value", "--question", quiz[1].id, "--answer", str(quiz[1].answer))
+    assert cli("export", str(tmp_path / "b.json")).exit_code == 0
+    mixed = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert sorted(e.get("pinned", False) for e in _events(mixed)) == [False, False, True, True]
+    code, report = _verify(cli, tmp_path / "b.json")
+    assert code == 0 and report["notes"] == [
+        "2 of 4 events were recorded with QUEST_NOW set (a clock set by hand): their dates and streaks show when "
+        "they were claimed to happen, not when they happened"]
+    # The mark is part of the event, so the chain covers it: dropping it is an edit.
+    pinned = next(r for r in mixed["events"] if r["event"].get("pinned"))
+    del pinned["event"]["pinned"]
+    code, report = _verify(cli, _write(tmp_path, mixed, "unpinned.json"))
+    assert code == 1 and _kinds(report) == [("edited", pinned["event"]["seq"])]
+    assert "QUEST_NOW" in report["notes"][0] and report["notes"][0].startswith("1 of 4 events was recorded")
 
 
 # --- bad input: one sentence, exit 2 -------------------------------------------------------------

@@ -130,3 +130,75 @@ def test_an_installed_package_is_snapshotted_from_where_it_is_imported(tmp_path:
     files = snap.capture(tmp_path / "workspace", "installed_engine_pkg")
     assert files == {"installed_engine_pkg/__init__.py": "", "installed_engine_pkg/engine.py": "y = 2\n"}
     assert "installed_engine_pkg" not in __import__("sys").modules  # located, never imported
+
+
+# --- badges re-derived from the events (the audit) -------------------------------------------------
+
+def _value_history(*later: dict) -> list[dict]:
+    """Day 1: a check completes value/more-ops (its task XP, then First Spark); day 2: a quiz answer and its XP;
+    then the events given. Numbered 1..n, as export numbers them."""
+    from ugrad_quest.rules import awards
+
+    quest = _catalog().get("value")
+    question = quest.quiz[0]
+    events = [
+        {"type": "check", "quest": "value", "at": "2026-03-01T10:00:00", "date": "2026-03-01", "package": "ugrad",
+         "passed": False, "tasks": {"more-ops": "passed", "add-mul": "failed"}, "completed": ["more-ops"]},
+        _xp("task", "value", "more-ops", quest.task("more-ops").xp, "2026-03-01", check=1),
+        _xp("badge", "", "first-pass", 10, "2026-03-01", check=1),
+        {"type": "quiz", "quest": "value", "question": question.id, "answer": str(question.answer), "correct": True,
+         "at": "2026-03-02T10:00:00", "date": "2026-03-02"},
+        _xp("quiz", "value", question.id, awards.quiz_xp(question, 0), "2026-03-02"),
+    ]
+    return [{**e, "seq": seq} for seq, e in enumerate(events + list(later), start=1)]
+
+
+def _xp(kind: str, quest: str, subject: str, xp: int, date: str, check: int | None = None) -> dict:
+    return {"type": "xp", "kind": kind, "quest": quest, "subject": subject, "xp": xp, "review": "",
+            "at": f"{date}T10:00:00", "date": date, "check": check}
+
+
+def _catalog():
+    from ugrad_quest import paths
+    from ugrad_quest.catalog import load_catalog
+
+    return load_catalog(paths.quests_dir())
+
+
+def _audit(events: list[dict]) -> list[str]:
+    from ugrad_quest.ledger.audit import audit_xp
+
+    return [f.message for f in audit_xp(events, _catalog())]
+
+
+def test_badges_awarded_together_are_judged_by_the_facts_before_the_first_of_them():
+    # On day 3 nothing earned XP: Clean Shot's own XP day must not lend Warm Gradient a third day of streak,
+    # as the store evaluates every rule once before it awards any of them.
+    events = _value_history(_xp("badge", "", "first-try", 25, "2026-03-03"),
+                            _xp("badge", "", "streak-3", 10, "2026-03-03"))
+    assert _audit(events) == ["event #7 (badge Warm Gradient) awards a badge the events before it do not earn: "
+                              "the longest run of days with XP is 2, not 3"]
+
+
+def test_a_day_whose_only_xp_is_a_badge_counts_for_the_streak_as_the_store_counts_it():
+    # Day 3's only XP is a badge (say one a newer version added, awarded on the next check that earned nothing):
+    # the store's XP per day counts it, so a quiz answer on day 4 makes 4 days in a row and earns Warm Gradient.
+    from ugrad_quest.rules import awards
+
+    question = _catalog().get("value").quiz[1]
+
+    later = [_xp("badge", "", "first-try", 25, "2026-03-03"),
+             {"type": "quiz", "quest": "value", "question": question.id, "answer": str(question.answer),
+              "correct": True, "at": "2026-03-04T09:00:00", "date": "2026-03-04"},
+             _xp("quiz", "value", question.id, awards.quiz_xp(question, 0), "2026-03-04"),
+             _xp("badge", "", "streak-3", 10, "2026-03-04")]
+    assert _audit(_value_history(*later)) == []
+    # Without day 3's badge, the streak breaks there: Warm Gradient is not earned.
+    assert _audit(_value_history(*later[1:])) == [
+        "event #8 (badge Warm Gradient) awards a badge the events before it do not earn: "
+        "the longest run of days with XP is 2, not 3"]
+
+
+def test_a_badge_with_no_readable_date_is_reported_not_raised():
+    events = _value_history({**_xp("badge", "", "first-try", 25, "2026-03-03"), "date": ["not", "a", "date"]})
+    assert _audit(events) == ["event #6 (badge Clean Shot) has no date to count its streak to"]

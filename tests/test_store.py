@@ -26,7 +26,9 @@ def _schema(path: Path) -> dict[str, dict]:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != '_migrations'")]
         for name in names:
-            cols = {r[1]: (r[2].upper(), bool(r[3]), bool(r[5])) for r in conn.execute(f'PRAGMA table_info("{name}")')}
+            # (type, not null, default, primary key): a column added by ALTER TABLE must match a created one.
+            cols = {r[1]: (r[2].upper(), bool(r[3]), r[4], bool(r[5]))
+                    for r in conn.execute(f'PRAGMA table_info("{name}")')}
             uniques = sorted(
                 tuple(c[2] for c in conn.execute(f'PRAGMA index_info("{idx[1]}")'))
                 for idx in conn.execute(f'PRAGMA index_list("{name}")') if idx[2])
@@ -171,8 +173,66 @@ def test_a_database_from_the_first_release_migrates_to_head_keeping_every_row(tm
         assert rows.passed_tasks(s) == {("value", "add-mul")}
     store.close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert names == ["m001_initial", "m002_game", "m003_snapshots"]
+    assert names == ["m001_initial", "m002_game", "m003_snapshots", "m004_clock"]
     # The upgraded file has the schema of a new one.
     fresh = tmp_path / "fresh.sqlite3"
     Store.open(fresh).close()
     assert _schema(path) == _schema(fresh)
+
+
+# --- m004: whether each event's moment came from QUEST_NOW ---------------------------------------
+
+def test_a_database_at_m003_migrates_to_m004_keeping_every_row_as_not_pinned(tmp_path: Path, monkeypatch):
+    path = tmp_path / "p.sqlite3"
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+    Store.open(path).close()
+    stamp, day = NOW.isoformat(sep=" "), TODAY.isoformat()
+    conn = sqlite3.connect(path)
+    with conn:  # one row in each event table, exactly as m003 wrote them
+        conn.execute("INSERT INTO quest_start VALUES (1, 'value', '/ws', 'ugrad', ?, ?)", (stamp, day))
+        conn.execute("INSERT INTO attempt VALUES (1, 'value', '/ws', 'ugrad', ?, ?, 100, 1, NULL)", (stamp, day))
+        conn.execute("INSERT INTO hint_reveal VALUES (1, 'value', 'add-mul', 0, ?, ?)", (stamp, day))
+        conn.execute("INSERT INTO quiz_answer VALUES (1, 'value', 'tanh-slope', '0.7864', 1, ?, ?)", (stamp, day))
+        conn.execute("INSERT INTO xp_award VALUES (1, 'task', 'value', 'add-mul', 40, ?, ?, 'r', 1)", (stamp, day))
+    conn.close()
+    assert "clock_pinned" not in _schema(path)["attempt"]["columns"]
+
+    monkeypatch.undo()
+    store = Store.open(path, clock_pinned=True)
+    with store.session() as s:  # the old rows read as before, and new ones record the pinned clock
+        assert rows.total_xp(s) == 40 and rows.started_quests(s) == {"value"}
+        rows.add_quiz_answer(s, "value", "tanh-slope", "0.7864", True, NOW, TODAY)
+    store.close()
+    conn = sqlite3.connect(path)
+    for table in migrations.EVENT_TABLES:
+        assert conn.execute(f"SELECT clock_pinned FROM {table} WHERE id = 1").fetchall() == [(0,)], table
+    assert conn.execute("SELECT clock_pinned FROM quiz_answer WHERE id = 2").fetchall() == [(1,)]
+    assert [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")][-1] == "m004_clock"
+    conn.close()
+    fresh = tmp_path / "fresh.sqlite3"
+    Store.open(fresh).close()
+    assert _schema(path) == _schema(fresh)
+
+
+def _pinned_by_table(db: Path) -> dict[str, set[int]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {t: {r[0] for r in conn.execute(f"SELECT clock_pinned FROM {t}")} for t in migrations.EVENT_TABLES}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("quest_now, pinned", [("2026-03-02T10:00:00", 1), (None, 0)], ids=["QUEST_NOW", "wall-clock"])
+def test_every_event_row_records_whether_its_command_ran_with_quest_now(course, cli, tmp_path, quest_home,
+                                                                       monkeypatch, quest_now, pinned):
+    from conftest import BASICS_ENGINE, write_engine
+
+    if quest_now:
+        monkeypatch.setenv("QUEST_NOW", quest_now)
+    ws = tmp_path / "ws"
+    assert cli("start", "basics", "--dir", str(ws)).exit_code == 0  # quest_start
+    assert cli("hint", "data", "--yes", cwd=ws).exit_code == 0  # hint_reveal
+    write_engine(ws, BASICS_ENGINE)
+    assert cli("check", cwd=ws).exit_code == 0  # attempt, and xp_award for tasks, the quest and badges
+    assert cli("quiz", "basics", "--question", "q1", "--answer", "2").exit_code == 0  # quiz_answer
+    assert _pinned_by_table(quest_home / "progress.sqlite3") == {t: {pinned} for t in migrations.EVENT_TABLES}

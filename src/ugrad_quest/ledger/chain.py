@@ -40,7 +40,7 @@ class Finding:
     """One thing wrong with a bundle, said precisely enough to find it."""
 
     kind: str
-    """edited, removed, reordered, snapshot-changed, snapshot-missing, xp, malformed, not-confirmed."""
+    """edited, removed, reordered, snapshot-changed, snapshot-missing, xp, badge, malformed, not-confirmed."""
     message: str
     seq: int | None = None
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ugrad_quest import clock, paths
 from ugrad_quest.catalog import Catalog, load_catalog
+from ugrad_quest.clock import pinned as _clock_is_pinned  # the field `clock` hides the module in the class body
 
 if TYPE_CHECKING:
     from ugrad_quest.store.db import Store
@@ -22,6 +23,8 @@ class Context:
     db_path: Path
     cwd: Path
     clock: Callable[[], dt.datetime] = field(default=clock.now)
+    clock_pinned: Callable[[], bool] = field(default=_clock_is_pinned)
+    """Whether `clock` gives moments set by hand (QUEST_NOW): every event row the store writes records it."""
 
     @classmethod
     def from_environment(cls) -> "Context":
@@ -34,7 +37,8 @@ class Context:
     def open_store(self) -> "Store":
         from ugrad_quest.store.db import Store  # SQLModel is heavy: only commands that write load it
 
-        return Store.open(self.db_path)
+        # Decided once per command, here: the store's sessions carry it to every row they insert.
+        return Store.open(self.db_path, clock_pinned=self.clock_pinned())
 
     def now(self) -> tuple[dt.datetime, dt.date]:
         """The moment and the learner's local calendar date, fixed once per command."""

@@ -33,6 +33,12 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def _pinned(row) -> dict:
+    """`"pinned": true` for a row whose moment came from QUEST_NOW; nothing otherwise, so a bundle
+    without such rows keeps the exact shape it had before the column existed."""
+    return {"pinned": True} if row.clock_pinned else {}
+
+
 def collect_events(session) -> tuple[list[dict], set[str]]:
     """Every stored event as bundle events, oldest first, and the snapshot digests they name."""
     from ugrad_quest.store import history
@@ -41,26 +47,29 @@ def collect_events(session) -> tuple[list[dict], set[str]]:
     rows: list[tuple[dt.datetime, int, int, dict, int | None]] = []
     for s in history.starts(session):
         rows.append((s.started_at, _ORDER["start"], s.id, {
-            "type": "start", "quest": s.quest_id, "at": _stamp(s.started_at), "date": s.local_date.isoformat()}, None))
+            "type": "start", "quest": s.quest_id, "at": _stamp(s.started_at), "date": s.local_date.isoformat(),
+            **_pinned(s)}, None))
     tasks, passes = history.attempt_tasks(session), history.first_passes(session)
     for a in history.attempts(session):
         rows.append((a.started_at, _ORDER["check"], a.id, {
             "type": "check", "quest": a.quest_id, "at": _stamp(a.started_at), "date": a.local_date.isoformat(),
             "package": a.package, "passed": a.passed,
             "tasks": {t.task_id: t.status for t in tasks.get(a.id, [])},
-            "completed": passes.get(a.id, []), "snapshot": a.snapshot}, a.id))
+            "completed": passes.get(a.id, []), "snapshot": a.snapshot, **_pinned(a)}, a.id))
     for h in history.hints(session):
         rows.append((h.revealed_at, _ORDER["hint"], h.id, {
             "type": "hint", "quest": h.quest_id, "task": h.task_id, "hint": h.hint_index,
-            "at": _stamp(h.revealed_at), "date": h.local_date.isoformat()}, None))
+            "at": _stamp(h.revealed_at), "date": h.local_date.isoformat(), **_pinned(h)}, None))
     for q in history.quiz_answers(session):
         rows.append((q.answered_at, _ORDER["quiz"], q.id, {
             "type": "quiz", "quest": q.quest_id, "question": q.question_id, "answer": q.answer,
-            "correct": q.correct, "at": _stamp(q.answered_at), "date": q.local_date.isoformat()}, None))
+            "correct": q.correct, "at": _stamp(q.answered_at), "date": q.local_date.isoformat(),
+            **_pinned(q)}, None))
     for x in history.xp_awards(session):
         rows.append((x.awarded_at, _ORDER["xp"], x.id, {
             "type": "xp", "kind": x.kind, "quest": x.quest_id, "subject": x.task_id, "xp": x.xp,
-            "review": x.review, "at": _stamp(x.awarded_at), "date": x.local_date.isoformat()}, x.attempt_id))
+            "review": x.review, "at": _stamp(x.awarded_at), "date": x.local_date.isoformat(),
+            **_pinned(x)}, x.attempt_id))
     rows.sort(key=lambda r: r[:3])
     # Store row ids mean nothing outside this database: a check is named by its place in the log.
     seq_of_check = {r[2]: seq for seq, r in enumerate(rows, start=1) if r[3]["type"] == "check"}

@@ -15,6 +15,7 @@ from pathlib import Path
 from ugrad_quest.ledger import audit, chain, snapshot
 from ugrad_quest.ledger import bundle as bundle_fmt
 from ugrad_quest.ledger.chain import Finding
+from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.context import Context
 
 CONFIRMED, NOT_CONFIRMED = "confirmed", "not confirmed"
@@ -77,6 +78,7 @@ def verify_bundle(ctx: Context, path: Path, on_progress: ProgressCallback | None
     result.findings += audit.audit_xp(events, ctx.catalog)
     intact = _check_snapshots(loaded.snapshots, events, result)
     _note_suite_versions(ctx, loaded.raw.get("suites"), result)
+    _note_pinned_clock(events, result)
     _rerun(ctx, events, loaded.snapshots, intact, result, on_progress)
     result.findings.sort(key=lambda f: (not isinstance(f.seq, int), f.seq if isinstance(f.seq, int) else 0))
     return result
@@ -118,6 +120,18 @@ def _note_suite_versions(ctx: Context, suites: object, result: Verification) -> 
         if quest is not None and bundle_fmt.suite_digest(quest) != digest:
             result.notes.append(f"the {quest_id} suite here differs from the one the bundle was made with "
                                 f"(ugrad-quest {result.tool_version}): claims were re-run with this one")
+
+
+def _note_pinned_clock(events: list[dict], result: Verification) -> None:
+    """Dates set by hand are not tampering (scripted trials set them), but a verifier weighing a streak
+    should know: the chain proves these dates were recorded, not that they were the real ones."""
+    pinned = sum(1 for e in events if e.get("pinned") is True)
+    if not pinned:
+        return
+    were, dates, they = ("was", "its date and streak show", "it") if pinned == 1 else \
+        ("were", "their dates and streaks show", "they")
+    result.notes.append(f"{pinned} of {plural(len(events), 'event')} {were} recorded with QUEST_NOW set (a clock "
+                        f"set by hand): {dates} when {they} {were} claimed to happen, not when {they} happened")
 
 
 def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], result: Verification,

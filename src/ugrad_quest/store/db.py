@@ -17,15 +17,20 @@ from ugrad_quest.store.quick_reads import check_database_file
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
+CLOCK_PINNED = "clock_pinned"
+"""The key of Session.info that tells store.progress's inserts whether the clock was set by hand."""
+
 
 class Store:
     """The learner's progress database. Open it with Store.open(path)."""
 
-    def __init__(self, engine: Engine, path: Path):
+    def __init__(self, engine: Engine, path: Path, clock_pinned: bool = False):
         self.engine, self.path = engine, path
+        self.clock_pinned = clock_pinned
+        """The moments this command writes come from QUEST_NOW, not the wall clock (services.Context decides)."""
 
     @classmethod
-    def open(cls, path: Path) -> "Store":
+    def open(cls, path: Path, clock_pinned: bool = False) -> "Store":
         if path.parent.exists() and not path.parent.is_dir():
             raise StoreError(f"QUEST_HOME {path.parent} is a file, not a folder.")
         try:
@@ -48,7 +53,7 @@ class Store:
         def _begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        store = cls(engine, path)
+        store = cls(engine, path, clock_pinned)
         store.migrate()
         return store
 
@@ -72,6 +77,7 @@ class Store:
         """One transaction: committed on success, rolled back (nothing written) on any error."""
         try:
             with Session(self.engine) as session:
+                session.info[CLOCK_PINNED] = self.clock_pinned
                 with session.begin():
                     yield session
         except DBAPIError as exc:

@@ -106,7 +106,20 @@ def m003_snapshots(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots]
+EVENT_TABLES = ("quest_start", "attempt", "hint_reveal", "quiz_answer", "xp_award")
+"""The tables whose rows carry a moment of the learner's (task_pass shares its check's)."""
+
+
+def m004_clock(conn: Connection) -> None:
+    """Whether each event's moment came from QUEST_NOW, so a bundle can say its dates were set by hand.
+
+    Rows written before it are marked false: nothing recorded then whether the clock was pinned.
+    """
+    for table in EVENT_TABLES:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN clock_pinned BOOLEAN NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots, m004_clock]
 
 
 def applied(conn: Connection) -> set[str]:

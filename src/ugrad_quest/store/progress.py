@@ -9,8 +9,14 @@ from sqlalchemy import func
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
+from ugrad_quest.store.db import CLOCK_PINNED
 from ugrad_quest.store.tables import (Attempt, AttemptTask, HintReveal, QuestStart, QuizAnswer, Setting, Snapshot,
                                      TaskPass, XpAward)
+
+
+def _clock(session: Session) -> dict:
+    """The clock_pinned column of an event row: what the Store this session belongs to was opened with."""
+    return {"clock_pinned": bool(session.info.get(CLOCK_PINNED, False))}
 
 
 def _insert_once(session: Session, table, **values) -> bool:
@@ -22,7 +28,7 @@ def _insert_once(session: Session, table, **values) -> bool:
 def record_start(session: Session, quest_id: str, workspace: str, package: str,
                  now: dt.datetime, today: dt.date) -> bool:
     return _insert_once(session, QuestStart, quest_id=quest_id, workspace=workspace, package=package,
-                        started_at=now, local_date=today)
+                        started_at=now, local_date=today, **_clock(session))
 
 
 def started_quests(session: Session) -> set[str]:
@@ -33,7 +39,7 @@ def add_attempt(session: Session, quest_id: str, workspace: str, package: str, n
                 today: dt.date, duration_ms: int, passed: bool,
                 tasks: Iterable[tuple[str, str, int, str]]) -> int:
     attempt = Attempt(quest_id=quest_id, workspace=workspace, package=package, started_at=now,
-                      local_date=today, duration_ms=duration_ms, passed=passed)
+                      local_date=today, duration_ms=duration_ms, passed=passed, **_clock(session))
     session.add(attempt)
     session.flush()
     for task_id, status, duration, message in tasks:
@@ -75,7 +81,7 @@ def checks_before_pass(session: Session, quest_id: str, task_ids: Iterable[str])
 def add_award(session: Session, kind: str, quest_id: str, task_id: str, xp: int, review: str,
               now: dt.datetime, today: dt.date, attempt_id: int | None) -> bool:
     return _insert_once(session, XpAward, kind=kind, quest_id=quest_id, task_id=task_id, xp=xp,
-                        review=review, awarded_at=now, local_date=today, attempt_id=attempt_id)
+                        review=review, awarded_at=now, local_date=today, attempt_id=attempt_id, **_clock(session))
 
 
 def total_xp(session: Session) -> int:
@@ -155,7 +161,7 @@ def quest_activity(session: Session, quest_id: str) -> tuple[dt.datetime | None,
 def add_quiz_answer(session: Session, quest_id: str, question_id: str, answer: str, correct: bool,
                     now: dt.datetime, today: dt.date) -> None:
     session.add(QuizAnswer(quest_id=quest_id, question_id=question_id, answer=answer, correct=correct,
-                           answered_at=now, local_date=today))
+                           answered_at=now, local_date=today, **_clock(session)))
 
 
 def quiz_tally(session: Session, quest_id: str) -> dict[str, tuple[int, int]]:
@@ -177,7 +183,7 @@ def hints_revealed(session: Session, quest_id: str, task_id: str) -> int:
 
 def reveal_hint(session: Session, quest_id: str, task_id: str, index: int, now: dt.datetime, today: dt.date) -> bool:
     return _insert_once(session, HintReveal, quest_id=quest_id, task_id=task_id, hint_index=index,
-                        revealed_at=now, local_date=today)
+                        revealed_at=now, local_date=today, **_clock(session))
 
 
 def get_setting(session: Session, key: str) -> str | None:

@@ -2,14 +2,21 @@
 
 Dates in `local_date` are the learner's local calendar date at the moment of the event, stored
 then (not recomputed later), so a streak never changes when the learner changes time zone.
+Every event row also records `clock_pinned` (m004): whether that moment came from QUEST_NOW.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+def clock_pinned_field():
+    """Whether the row's moment came from QUEST_NOW (a clock set by hand for a scripted trial) rather
+    than the wall clock. Its dates still count, but a bundle says they were set by hand (m004)."""
+    return Field(default=False, sa_column_kwargs={"server_default": text("0")})
 
 
 class QuestStart(SQLModel, table=True):
@@ -20,6 +27,7 @@ class QuestStart(SQLModel, table=True):
     package: str
     started_at: dt.datetime
     local_date: dt.date
+    clock_pinned: bool = clock_pinned_field()
 
 
 class Attempt(SQLModel, table=True):
@@ -36,6 +44,7 @@ class Attempt(SQLModel, table=True):
     passed: bool
     snapshot: str | None = Field(default=None, foreign_key="snapshot.digest")
     """The digest of the package source this check ran on, kept when it completed a task (m003)."""
+    clock_pinned: bool = clock_pinned_field()
 
 
 class Snapshot(SQLModel, table=True):
@@ -93,6 +102,7 @@ class XpAward(SQLModel, table=True):
     local_date: dt.date = Field(index=True)
     review: str
     attempt_id: int | None = Field(default=None, foreign_key="attempt.id")
+    clock_pinned: bool = clock_pinned_field()
 
 
 class HintReveal(SQLModel, table=True):
@@ -104,6 +114,7 @@ class HintReveal(SQLModel, table=True):
     hint_index: int
     revealed_at: dt.datetime
     local_date: dt.date
+    clock_pinned: bool = clock_pinned_field()
 
 
 class Setting(SQLModel, table=True):
@@ -124,3 +135,4 @@ class QuizAnswer(SQLModel, table=True):
     correct: bool
     answered_at: dt.datetime
     local_date: dt.date
+    clock_pinned: bool = clock_pinned_field()
