@@ -88,23 +88,30 @@ def test_exception_in_learner_code_names_location(tmp_path: Path):
 
 def test_infinite_loop_times_out_per_task_and_others_still_run(tmp_path: Path):
     write_engine(tmp_path, GOOD)
-    result = run_suite(HANGS, tmp_path)
+    result = run_suite(HANGS, tmp_path, tasks=["spin", "fine"])
     assert statuses(result) == {"spin": "timeout", "fine": "passed"}
-    assert result.tasks["spin"].message.startswith("stopped after 1 s while in spin() (ugrad/engine.py, line ")
+    assert result.tasks["spin"].message.startswith(
+        "stopped after 1 s of CPU time while in spin() (ugrad/engine.py, line ")
     # The second spinning test of the task is not waited for again.
     assert result.duration < 1 + 10
 
 
-def test_uninterruptible_hang_is_killed_by_the_hard_timeout(tmp_path: Path, monkeypatch):
-    from ugrad_quest.runner import run as run_module
+def test_code_that_sleeps_instead_of_computing_is_a_timeout_that_says_so(tmp_path: Path):
+    write_engine(tmp_path, GOOD)
+    result = run_suite(HANGS, tmp_path, tasks=["nap"])
+    assert statuses(result) == {"nap": "timeout"}
+    assert result.tasks["nap"].message.startswith(
+        "stopped after your code waited 5 s without computing while in nap() (ugrad/engine.py, line ")
 
-    monkeypatch.setattr(run_module, "STARTUP_SLACK_SECONDS", 2.0)
-    # Ignoring SIGALRM defeats the in-process budget; only killing the process group helps.
-    write_engine(tmp_path, "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-                           "signal.setitimer = lambda *a: None\n" + GOOD)
+
+def test_code_that_ignores_every_signal_is_still_stopped(tmp_path: Path):
+    # The budget is enforced from outside with SIGKILL: nothing the code sets up can defeat it.
+    write_engine(tmp_path, "import faulthandler, signal\nfaulthandler.unregister(signal.SIGUSR1)\n"
+                           "for s in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):\n"
+                           "    signal.signal(s, signal.SIG_IGN)\n" + GOOD)
     result = run_suite(HANGS, tmp_path, tasks=["spin"])
     assert statuses(result) == {"spin": "timeout"}
-    assert "could not be interrupted" in result.tasks["spin"].message
+    assert result.tasks["spin"].message.startswith("stopped after 1 s of CPU time: the code did not finish")
 
 
 @pytest.mark.parametrize("exit_call", ["sys.exit(0)", "os._exit(0)", "raise SystemExit"])
@@ -116,12 +123,12 @@ def test_exit_at_import_is_an_error_never_a_pass(tmp_path: Path, exit_call: str)
     assert "sys.exit" in message or "os._exit" in message
 
 
-def test_exit_inside_a_test_is_an_error(tmp_path: Path):
+def test_exit_inside_a_test_is_an_error_of_that_test_alone(tmp_path: Path):
     write_engine(tmp_path, GOOD.replace("return self.data * 2", "import os; os._exit(0)"))
     result = run_suite(BASICS, tmp_path)
-    assert statuses(result)["data"] == "passed"
-    assert statuses(result)["double"] == "error"
-    assert statuses(result)["extra"] == "error"
+    assert statuses(result) == {"data": "passed", "double": "error", "extra": "passed"}
+    assert result.tasks["double"].message == ("the engine process exited (exit code 0) in the middle of this test: "
+                                              "does your code call sys.exit() or os._exit()?")
 
 
 def test_runaway_memory_is_an_error_not_a_swapping_machine(tmp_path: Path):

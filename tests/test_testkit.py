@@ -1,8 +1,8 @@
 """The hidden suites' helpers: the oracle, the random programs and the messages.
 
 The oracle is checked against micrograd's README numbers and against central differences; the
-program generator against the bounds it promises; check_program against fixture engines loaded
-in-process (our own fixtures, not learner code).
+program generator against the bounds it promises; check_program against fixture engines run in an
+engine worker, as hidden tests see them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import ENGINES
+from helpers import ENGINES, kit_for
 from ugrad_quest.testkit import checks, graphs
-from ugrad_quest.testkit.checks import Kit
 from ugrad_quest.testkit.oracle import Dual
 
 FAST = settings(max_examples=60, database=None, deadline=None, suppress_health_check=list(HealthCheck))
@@ -116,8 +115,8 @@ def test_program_text_parses_back_to_the_same_program(prog):
 
 @pytest.mark.parametrize("name", ["iterative_closures", "iterative_slots", "local_grads_kahn", "tanh_via_exp",
                                   "closures_recursive"])
-def test_correct_engines_pass_random_graphs_in_process(name):
-    kit = Kit(load_engine(name))
+def test_correct_engines_pass_random_graphs_through_the_worker(name, tmp_path):
+    kit = kit_for(ENGINES / name, tmp_path)
 
     @FAST
     @given(prog=graphs.programs(graphs.BACKPROP + ("tanh", "exp"), shape="dag", leaves=(1, 4), steps=(1, 10),
@@ -126,10 +125,11 @@ def test_correct_engines_pass_random_graphs_in_process(name):
         graphs.check_program(kit, prog)
 
     check()
+    kit.engine.close()
 
 
-def test_a_wrong_engine_is_caught_with_the_graph_in_the_message():
-    kit = Kit(load_engine("wrong_topo_order"))
+def test_a_wrong_engine_is_caught_with_the_graph_in_the_message(tmp_path):
+    kit = kit_for(ENGINES / "wrong_topo_order", tmp_path)
     prog = graphs.Program.parse("s = a * b; t = s * 3; u = t * 2; out = s + u", a=1.5, b=-0.5)
     with pytest.raises(AssertionError) as caught:
         graphs.check_program(kit, prog)
@@ -138,8 +138,8 @@ def test_a_wrong_engine_is_caught_with_the_graph_in_the_message():
     assert "\n  a = Value(1.5)\n  b = Value(-0.5)\n  s = a * b\n  t = s * 3\n  u = t * 2\n  out = s + u" in message
 
 
-def test_a_broken_operation_is_named_before_the_graph_it_breaks():
-    kit = Kit(load_engine("wrong_pow_derivative"))
+def test_a_broken_operation_is_named_before_the_graph_it_breaks(tmp_path):
+    kit = kit_for(ENGINES / "wrong_pow_derivative", tmp_path)
     prog = graphs.Program.parse("e = a + b; out = e ** 3", a=0.5, b=0.25)
     with pytest.raises(AssertionError) as caught:
         graphs.check_program(kit, prog)
@@ -148,6 +148,7 @@ def test_a_broken_operation_is_named_before_the_graph_it_breaks():
     assert rest.startswith("It also breaks this graph (out.backward() gave a.grad = ")
 
 
+ONLY_ADD = """
 class OnlyAdd:
     def __init__(self, data):
         self.data = data
@@ -156,9 +157,19 @@ class OnlyAdd:
     def __add__(self, other):
         return OnlyAdd(self.data + other.data)
 
+Value = OnlyAdd
+"""
 
-# As if it came from a learner's file elsewhere: Kit tells the learner's frames from the test's by file.
-OnlyAdd.__module__ = "a_learner_module_without_a_file"
+
+@pytest.fixture(scope="module")
+def only_add(tmp_path_factory):
+    from conftest import write_engine
+
+    root = tmp_path_factory.mktemp("only-add")
+    write_engine(root / "ws", ONLY_ADD)
+    kit = kit_for(root / "ws", root)
+    yield kit
+    kit.engine.close()
 
 
 @pytest.mark.parametrize("expr, fn, expected", [
@@ -170,12 +181,19 @@ OnlyAdd.__module__ = "a_learner_module_without_a_file"
     ("a.relu()", lambda a: a.relu(), "a.relu() raised AttributeError: OnlyAdd has no relu() method: add relu()"),
     ("a.tanh()", lambda a: a.tanh(), "OnlyAdd has no tanh() method: add tanh() and exp()"),
 ])
-def test_kit_names_what_is_missing(expr, fn, expected):
-    kit = Kit(OnlyAdd)
-    a = OnlyAdd(1.5)
+def test_kit_names_what_is_missing(expr, fn, expected, only_add):
+    a = only_add.V(1.5)
     with pytest.raises(AssertionError) as caught:
-        kit.do(expr, lambda: fn(a))
+        only_add.do(expr, lambda: fn(a))
     assert expected in str(caught.value)
+
+
+def test_an_error_inside_the_learners_code_names_its_file_and_line(only_add):
+    a = only_add.V(1.5)
+    with pytest.raises(AssertionError) as caught:
+        only_add.do("a + 2", lambda: a + 2)
+    assert "a + 2 raised AttributeError: 'int' object has no attribute 'data' (ugrad/engine.py, line 8)" \
+        in str(caught.value)
 
 
 def test_a_failure_that_comes_and_goes_keeps_its_own_message():

@@ -20,6 +20,7 @@ from numbers import Real
 import _workloads as W
 
 from ugrad_quest.testkit.checks import fail, fmt, fmt2, rng
+from ugrad_quest.testkit.remote import settle
 
 REL_TOL = 1e-7
 ABS_TOL = 1e-9
@@ -45,6 +46,12 @@ def verdict(nn, train_step) -> str:
         except AssertionError as exc:
             _verdict = str(exc)
     return _verdict
+
+
+def _location(exc: BaseException) -> str:
+    """' (ugrad/train.py, line 12)' for an exception the learner's code raised in the engine worker."""
+    location = getattr(exc, "location", None)
+    return location() if callable(location) else ""
 
 
 def close(a: float, b: float) -> bool:
@@ -102,9 +109,10 @@ def _compare(nn, train_step) -> None:
         try:
             learners[name] = nn.MLP(2, list(nouts))
             W.set_weights(learners[name], seed + k)
+            settle(learners[name])
         except Exception as exc:  # noqa: BLE001 - explained to the learner
             fail(f"building {name} with your nn and setting its weights through .layers, .neurons, .w and .b "
-                 f"failed: {type(exc).__name__}: {exc}")
+                 f"failed: {type(exc).__name__}: {exc}{_location(exc)}")
         refs[name] = base.MLP(2, list(nouts))
         W.set_weights(refs[name], seed + k)
     done: dict[str, list[tuple[Step, list[float], list[float]]]] = {name: [] for name in SHAPES}
@@ -118,7 +126,7 @@ def _compare(nn, train_step) -> None:
         try:
             got = train_step(learners[step.model], [list(x) for x in step.xs], list(step.ys), step.lr)
         except Exception as exc:  # noqa: BLE001 - explained to the learner
-            fail(f"{where}: your train_step raised {type(exc).__name__}: {exc}")
+            fail(f"{where}: your train_step raised {type(exc).__name__}: {exc}{_location(exc)}")
         if isinstance(got, bool) or not isinstance(got, Real):
             fail(f"{where}: your train_step returned {got!r}, expected a plain number: return float(loss.data)")
         expected = base.train_step(ref, [list(x) for x in step.xs], list(step.ys), step.lr)

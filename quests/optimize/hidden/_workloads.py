@@ -1,26 +1,18 @@
-"""The optimize quest's workloads, and the child process that times one side of the comparison on them.
+"""The optimize quest's workloads: model shapes, data, seeded weights, and the baseline.
 
-Not a test module. Task still-correct imports it for the data, the weights and the baseline; the
-speed tasks run it as a script, once per side and round (testkit.speed.compare, which also says how
-the two workloads' ratios are combined into one):
-
-    python _workloads.py SIDE PACKAGE SEED TARGET_SECONDS OUT_JSON    (SIDE: baseline | learner)
-
-The child builds each workload from SEED (so both sides get identical data, weights and batches),
-runs one warm-up step, then times steps with time.perf_counter until TARGET_SECONDS have passed
-(at least one step), and writes {workload: {"warmup": s, "per_step": s, "steps": n}} to OUT_JSON.
-The garbage collector is left as the code under test leaves it.
+Not a test module. Task still-correct uses it for the data, the weights and the baseline; the speed
+tasks give it to testkit.speed.compare, which times each side on these workloads in engine workers
+(and says how the two workloads' ratios are combined into one). The weights are set, and read,
+through the mlp quest's structure, so the same functions serve the learner's model (proxies of the
+engine worker's objects) and the baseline's (real objects in the judge).
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
-import json
 import math
 import random
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,51 +91,16 @@ def weights(model) -> list[tuple[str, float]]:
 
 
 def load_baseline():
-    """The baseline module next to this file (MLP, train_step, ALPHA, ...), loaded once."""
+    """The baseline module next to this file (MLP, train_step, ALPHA, ...), loaded once. The judge
+    runs it in-process to compute the expected step (it is the quest's code, not the learner's)."""
     if "_optimize_baseline" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("_optimize_baseline", Path(__file__).with_name("_baseline.py"))
+        spec = importlib.util.spec_from_file_location("_optimize_baseline", BASELINE_FILE)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         sys.modules["_optimize_baseline"] = module
     return sys.modules["_optimize_baseline"]
 
 
-def load_learner(package: str):
-    """(MLP class, train_step) of the learner's package."""
-    nn = importlib.import_module(f"{package}.nn")
-    train = importlib.import_module(f"{package}.train")
-    return nn.MLP, train.train_step
-
-
-def time_workload(mlp, train_step, workload: Workload, seed: int, target: float) -> dict:
-    model = mlp(workload.nin, list(workload.nouts))
-    set_weights(model, seed)
-    data = batches(seed, workload.batch, DISTINCT_BATCHES)
-    start = time.perf_counter()
-    train_step(model, *data[0], workload.lr)
-    warmup = time.perf_counter() - start
-    steps = 0
-    start = time.perf_counter()
-    while True:
-        steps += 1
-        train_step(model, *data[steps % len(data)], workload.lr)
-        elapsed = time.perf_counter() - start
-        if elapsed >= target:
-            return {"warmup": warmup, "per_step": elapsed / steps, "steps": steps}
-
-
-def main(argv: list[str]) -> None:
-    side, package, seed, target, out = argv
-    if side == "baseline":
-        mlp, train_step = load_baseline().MLP, load_baseline().train_step
-    else:
-        mlp, train_step = load_learner(package)
-    results = {}
-    for workload in WORKLOADS:
-        results[workload.name] = time_workload(mlp, train_step, workload, int(seed), float(target))
-        # Written after each workload: a side that is killed half-way still reports what it finished.
-        Path(out).write_text(json.dumps(results), encoding="utf-8")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+BASELINE_FILE = Path(__file__).with_name("_baseline.py")
+BASELINE_MODULES = {m: {"file": str(BASELINE_FILE), "name": "_optimize_baseline"} for m in ("engine", "nn", "train")}
+"""The baseline as an engine worker runs it for timing: its one file is the engine, the nn and the train."""

@@ -1,34 +1,33 @@
-"""The pytest plugin loaded into the child process that runs a hidden suite.
+"""The pytest plugin of the judge: the process that runs a hidden suite and decides every verdict.
 
-It puts the learner's workspace on sys.path, gives hidden tests the learner's code through
-fixtures (so an import failure is a per-test error, not a collection crash), enforces each
-task's time budget with SIGALRM, and writes results line by line (see protocol.py).
+The learner's code never runs here. The fixtures hand hidden tests proxies of the learner's engine
+(testkit/remote.py), which lives in a confined worker process (worker/); this plugin starts that
+worker, counts each task's budget in the worker's CPU seconds (runner/budget.py), turns what
+happened into one outcome per test, and writes results line by line (see protocol.py).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
 import sys
-import time
-import traceback
 from pathlib import Path
 
 import pytest
 
+import ugrad_quest
 from ugrad_quest.runner import protocol as P
+from ugrad_quest.runner.budget import Budgets, MachineBusy, TaskTimeout
 from ugrad_quest.testkit import state
+from ugrad_quest.testkit.remote import Engine, RemoteError
+from ugrad_quest.worker.process import WorkerGone, WorkerProcess, parse_stack, python_worker
 
 MESSAGE_LIMIT = 800
 MEMORY_LIMIT_BYTES = 4 * 2**30
-"""Address space the child (and the learner's code in it) may use: a runaway allocation fails with
-MemoryError in the learner's code instead of pushing the machine into swap."""
-
-
-class TaskTimeout(BaseException):
-    """Raised by the alarm. A BaseException, so learner code catching Exception cannot swallow it."""
+"""Address space the worker (the learner's code) may use, soft and hard: a runaway allocation fails
+with MemoryError in the learner's code instead of pushing the machine into swap."""
+BUSY = "the machine was too busy to judge this task; run quest check again"
 
 
 class LearnerImportError(Exception):
@@ -40,7 +39,6 @@ def _write(event: str, **fields) -> None:
     if not path:
         return
     line = json.dumps({"event": event, **fields})
-    # Opened per line, so the learner cannot close or redirect our handle; flushed on close.
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
 
@@ -50,25 +48,43 @@ def _task_of(item: pytest.Item) -> str | None:
     return marker.args[0] if marker and marker.args else None
 
 
+class Judge:
+    """What hidden tests may ask of the judge beyond the fixtures: more workers (the speed tasks time
+    a baseline and the learner each in fresh ones), and the running task's budget."""
+
+    def __init__(self, plugin: "QuestPlugin"):
+        self._plugin = plugin
+        self.budgets = plugin.budgets
+
+    def engine(self, modules: dict | None = None, extra_read: tuple[str, ...] = (), meter=None) -> Engine:
+        """A new engine worker, of the learner's package, or of the modules given (logical name ->
+        {"file": path, "name": module name}); close() it when done. Its CPU time is charged to the
+        running task (through ``meter`` when one is given, e.g. with a cap of its own)."""
+        return self._plugin.new_engine(modules, extra_read, meter)
+
+
 class QuestPlugin:
     def __init__(self) -> None:
         self.timeouts: dict[str, float] = json.loads(os.environ.get(P.ENV_TIMEOUTS) or "{}")
         only = os.environ.get(P.ENV_ONLY, "")
         self.only = {t for t in only.split(",") if t}
-        self.spent: dict[str, float] = {}
-        self.timed_out: set[str] = set()
         self.package = os.environ.get(P.ENV_PACKAGE, "ugrad")
         self.workspace = os.environ.get(P.ENV_WORKSPACE, "")
+        self.tmp = Path.cwd()  # the runner's temporary folder: results, hypothesis, workers
+        self.budgets = Budgets(self.timeouts)
+        self.timed_out: set[str] = set()
+        self._timeouts: dict[str, TaskTimeout] = {}
         self.import_failures: dict[str, str] = {}
+        self._engine: Engine | None = None
+        self._engines: list[Engine] = []
+        self._workers = 0
+        self._noted = False
 
     # -- setup -------------------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
-        _limit_memory()
-        state.BASELINE_RECURSION_LIMIT = sys.getrecursionlimit()
+        _die_with_parent(os.environ.get(P.ENV_PARENT_PID))
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
-        if self.workspace:
-            sys.path.insert(0, self.workspace)
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.only:
@@ -81,45 +97,67 @@ class QuestPlugin:
         if report.failed:
             _write(P.EVENT_COLLECT_ERROR, nodeid=report.nodeid, message=_short(str(report.longrepr)))
 
+    # -- workers -----------------------------------------------------------------------------------
+    def modules(self) -> dict[str, str]:
+        return {m: f"{self.package}.{m}" for m in ("engine", "nn", "train")}
+
+    def new_engine(self, modules: dict | None = None, extra_read: tuple[str, ...] = (), meter=None) -> Engine:
+        spec = modules or self.modules()
+
+        def start() -> WorkerProcess:
+            self._workers += 1
+            tmp = self.tmp / f"worker-{self._workers}"
+            tmp.mkdir()
+            return python_worker(tmp, self.workspace, spec, extra_read, MEMORY_LIMIT_BYTES)
+
+        engine = Engine(start, meter or self.budgets,
+                        {k: v if isinstance(v, str) else v["name"] for k, v in spec.items()})
+        engine.on_start = self._note_confinement
+        self._engines.append(engine)
+        return engine
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self.new_engine()
+        return self._engine
+
+    def _note_confinement(self, hello: dict) -> None:
+        report = hello.get("confinement") or {}
+        missing = report.get("missing") or []
+        if missing and not self._noted:
+            self._noted = True
+            _write(P.EVENT_NOTE, message="your code ran without full confinement on this machine ("
+                   + "; ".join(str(m) for m in missing) + "): it could touch files outside its folder")
+
     # -- learner code --------------------------------------------------------------------------------
     def import_learner(self, module: str):
         name = f"{self.package}.{module}" if module else self.package
         if name in self.import_failures:
             raise LearnerImportError(self.import_failures[name])
         try:
-            return importlib.import_module(name)
+            return self.engine().module(module)
+        except RemoteError as exc:
+            message = _import_message(exc, name, self.package, module)
         except TaskTimeout:
             message = f"importing {name} did not finish in time: is there an infinite loop at the top level of your code?"
-        except SystemExit as exc:
-            message = f"importing {name} called sys.exit({exc.code!r}): remove the exit call from your module"
-        except SyntaxError as exc:
-            where = f"{_relative(exc.filename, self.workspace)}, line {exc.lineno}" if exc.filename else name
-            message = f"{where}: SyntaxError: {exc.msg}"
-        except ModuleNotFoundError as exc:
-            if exc.name in (name, self.package):
-                message = f"could not import {name}: is {self.package}/{module}.py in your workspace?"
-            else:
-                message = f"importing {name} failed: {type(exc).__name__}: {exc}{_learner_location(exc, self.workspace)}"
-        except MemoryError as exc:
-            message = (f"importing {name} ran out of memory{_learner_location(exc, self.workspace)}: the hidden "
-                       f"tests may use at most {MEMORY_LIMIT_BYTES // 2**30} GiB")
-        except Exception as exc:
-            message = f"importing {name} failed: {type(exc).__name__}: {exc}{_learner_location(exc, self.workspace)}"
+        except WorkerGone as exc:
+            message = (f"importing {name} ended the engine process ({exc.description.removeprefix('the engine process ')}): "
+                       "does your code call sys.exit() or os._exit() at the top level?")
         self.import_failures[name] = message
         raise LearnerImportError(message)
 
     @pytest.fixture
     def learner(self):
-        """Import a module of the learner's package: learner("engine")."""
+        """Import a module of the learner's package in the worker: learner("engine") (a proxy)."""
         return self.import_learner
 
     @pytest.fixture
     def Value(self, learner):  # noqa: N802 - the fixture is named after the class it provides
-        engine = learner("engine")
-        value = getattr(engine, "Value", None)
-        if value is None:
-            raise LearnerImportError(f"{self.package}/engine.py has no class Value")
-        return value
+        learner("engine")
+        try:
+            return self.engine().value_class()
+        except RemoteError:
+            raise LearnerImportError(f"{self.package}/engine.py has no class Value") from None
 
     @pytest.fixture
     def nn(self, learner):
@@ -130,53 +168,56 @@ class QuestPlugin:
     def train_step(self, learner):
         """The learner's train_step(model, xs, ys, lr) -> float from <package>.train (quest optimize)."""
         train = learner("train")
-        step = getattr(train, "train_step", None)
-        if step is None:
-            raise LearnerImportError(f"{self.package}/train.py has no function train_step")
-        return step
+        try:
+            return train.train_step
+        except RemoteError:
+            raise LearnerImportError(f"{self.package}/train.py has no function train_step") from None
 
-    # -- time budgets --------------------------------------------------------------------------------
+    @pytest.fixture
+    def judge(self):
+        return Judge(self)
+
+    # -- budgets -------------------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
         task = _task_of(item)
         if task in self.timed_out:
             # The task already used its budget: report at once rather than wait again.
             _write(P.EVENT_TEST, nodeid=item.nodeid, task=task, outcome=P.TIMEOUT,
-                   message=self._timeout_message(task), duration=0.0)
-        yield
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item):
-        task = _task_of(item)
-        budget = self.timeouts.get(task) if task else None
-        start = time.perf_counter()
-        if budget is not None and task not in self.timed_out:
-            remaining = max(budget - self.spent.get(task, 0.0), 0.01)
-            previous = signal.signal(signal.SIGALRM, _on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, remaining)
-        else:
-            previous = None
+                   message=self._timeout_message(self._timeouts[task]), duration=0.0)
+        self.budgets.begin(task)
         try:
             yield
         finally:
-            if previous is not None:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
-            if task:
-                self.spent[task] = self.spent.get(task, 0.0) + time.perf_counter() - start
+            if self._engine is not None:
+                try:
+                    self._engine.reset()  # the next test starts with no values of this one
+                except (WorkerGone, TaskTimeout, MachineBusy):
+                    self._engine.close()
+            self.budgets.begin(None)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if _task_of(item) in self.timed_out:
             pytest.skip("task already timed out")
 
-    def _timeout_message(self, task: str | None, exc: BaseException | None = None) -> str:
-        budget = self.timeouts.get(task or "", 0)
-        # The alarm interrupts whatever frame was running: name it when it is the learner's code.
-        where = _learner_frame(exc, self.workspace) if exc is not None else None
+    def _timeout_message(self, exc: TaskTimeout) -> str:
+        where = self._where(exc.stack)
         at = f" while in {where[2]}() ({where[0]}, line {where[1]})" if where else ""
-        return (f"stopped after {budget:g} s{at}: the code did not finish in time; look for an infinite loop "
-                "(for example in backward() or the topological sort) or work that grows much faster than the graph")
+        if exc.idle:
+            return (f"stopped after your code waited {exc.budget:g} s without computing{at}: sleep(), input() or "
+                    "a lock? the engine must compute, not wait")
+        return (f"stopped after {exc.budget:g} s of CPU time{at}: the code did not finish in time; look for an "
+                "infinite loop (for example in backward() or the topological sort) or work that grows much "
+                "faster than the graph")
+
+    def _where(self, stack: str) -> tuple[str, int, str] | None:
+        """The innermost frame of the worker's stack that is in the learner's files."""
+        for file, line, function in parse_stack(stack or ""):
+            rel = _relative(file, self.workspace, self.package)
+            if rel:
+                return rel, line, function
+        return None
 
     # -- results -------------------------------------------------------------------------------------
     @pytest.hookimpl(hookwrapper=True)
@@ -184,46 +225,86 @@ class QuestPlugin:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
         task = _task_of(item)
-        if task in self.timed_out and report.skipped:
+        if task in self.timed_out and report.skipped and call.excinfo is not None \
+                and not call.excinfo.errisinstance(TaskTimeout):
             return  # already reported in pytest_runtest_protocol
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            if report.passed:
-                # A passing test may leave a note for the learner with record_property("note", text),
-                # e.g. the measured speed-up; the task report shows it.
-                notes = [str(v) for k, v in report.user_properties if k == "note"]
-                result, message = P.PASSED, " ".join(notes)
-            elif report.skipped:
-                result, message = P.PASSED, ""  # a hidden test skips only where the check does not apply
-            elif call.excinfo is not None and call.excinfo.errisinstance(TaskTimeout):
-                self.timed_out.add(task)
-                result, message = P.TIMEOUT, self._timeout_message(task, call.excinfo.value)
-            elif call.excinfo is not None and call.excinfo.errisinstance(LearnerImportError):
-                result, message = P.ERROR, str(call.excinfo.value)
-            elif report.when == "setup":
-                result, message = P.ERROR, _describe(call.excinfo, self.workspace)
-            else:
-                result, message = P.FAILED, _describe(call.excinfo, self.workspace)
-            _write(P.EVENT_TEST, nodeid=item.nodeid, task=task, outcome=result,
-                   message=_short(message), duration=round(report.duration, 4))
+        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        excinfo = call.excinfo
+        if report.passed:
+            # A passing test may leave a note for the learner with record_property("note", text),
+            # e.g. the measured speed-up; the task report shows it.
+            notes = [str(v) for k, v in report.user_properties if k == "note"]
+            result, message = P.PASSED, " ".join(notes)
+        elif hasattr(report, "wasxfail"):
+            result, message = P.ERROR, "a hidden test marked itself xfail (a problem with the quest, not your code)"
+        elif report.skipped:
+            # Only the judge's own code runs here, so a skip is a hidden test's: the check does not apply.
+            result, message = P.PASSED, ""
+        elif excinfo is not None and excinfo.errisinstance(TaskTimeout):
+            self.timed_out.add(task)
+            self._timeouts[task] = excinfo.value
+            result, message = P.TIMEOUT, self._timeout_message(excinfo.value)
+        elif excinfo is not None and excinfo.errisinstance(MachineBusy):
+            result, message = P.ERROR, f"{BUSY} (the engine got little CPU for {excinfo.value.wall:.0f} s)"
+        elif excinfo is not None and excinfo.errisinstance(WorkerGone):
+            result, message = P.ERROR, _gone_message(excinfo.value)
+        elif excinfo is not None and excinfo.errisinstance(LearnerImportError):
+            result, message = P.ERROR, str(excinfo.value)
+        elif report.when == "setup":
+            result, message = P.ERROR, _describe(excinfo)
+        else:
+            result, message = P.FAILED, _describe(excinfo)
+        # What a test measured (a speed ratio), whatever its outcome: quest verify weighs it.
+        measured = next((v for k, v in report.user_properties if k == "measured" and isinstance(v, dict)), None)
+        _write(P.EVENT_TEST, nodeid=item.nodeid, task=task, outcome=result,
+               message=_short(message), duration=round(report.duration, 4),
+               cpu=round(self.budgets.usage(task).cpu, 4) if task else 0.0,
+               **({"measured": measured} if measured else {}))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        for engine in self._engines:
+            engine.close()
         _write(P.EVENT_DONE, exitstatus=int(exitstatus))
 
 
-def _limit_memory() -> None:
+def _die_with_parent(parent: str | None) -> None:
+    """The judge ends when `quest` ends, however it ends (the worker ends with the judge in turn)."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
-        import resource
+        import ctypes
 
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if soft == resource.RLIM_INFINITY or soft > MEMORY_LIMIT_BYTES:
-            limit = MEMORY_LIMIT_BYTES if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT_BYTES, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):
-        pass  # no resource module (not POSIX) or not allowed: time limits still apply
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)  # the parent died before we could ask to die with it
 
 
-def _on_alarm(signum, frame):
-    raise TaskTimeout()
+def _import_message(exc: RemoteError, name: str, package: str, module: str) -> str:
+    info = exc.info or {}
+    kind = info.get("kind")
+    where = exc.location()
+    if kind == "exit":
+        return f"importing {name} called sys.exit({info.get('code')}): remove the exit call from your module"
+    if kind == "syntax":
+        at = f"{info['file']}, line {info.get('line')}" if info.get("file") else name
+        return f"{at}: SyntaxError: {info.get('msg')}"
+    if kind == "missing" and info.get("name") in (name, package):
+        return f"could not import {name}: is {package}/{module}.py in your workspace?"
+    if kind == "memory":
+        return (f"importing {name} ran out of memory{where}: the hidden tests may use at most "
+                f"{MEMORY_LIMIT_BYTES // 2**30} GiB")
+    return f"importing {name} failed: {exc.remote_type}: {exc}{where}"
+
+
+def _gone_message(exc: WorkerGone) -> str:
+    text = exc.description
+    if "exited" in text:
+        return f"{text} in the middle of this test: does your code call sys.exit() or os._exit()?"
+    return f"{text} in the middle of this test"
 
 
 def _short(text: str) -> str:
@@ -231,47 +312,34 @@ def _short(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
-def _relative(filename: str, workspace: str) -> str:
+def _relative(filename: str, workspace: str, package: str) -> str | None:
     try:
-        return str(Path(filename).resolve().relative_to(Path(workspace).resolve()))
-    except (ValueError, OSError):
-        return filename
-
-
-def _learner_frame(exc: BaseException, workspace: str) -> tuple[str, int, str] | None:
-    """(relative file, line, function) of the deepest traceback frame inside the workspace."""
-    if not workspace:
+        path = Path(filename).resolve()
+    except (OSError, ValueError):
         return None
-    root = str(Path(workspace).resolve())
-    found = None
-    for frame in traceback.extract_tb(exc.__traceback__):
+    if workspace:
         try:
-            path = str(Path(frame.filename).resolve())
-        except OSError:
-            continue
-        if path.startswith(root + os.sep):
-            found = (_relative(path, workspace), frame.lineno, frame.name)
-    return found
+            return path.relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:
+            pass
+    parts = path.parts
+    if package in parts and Path(ugrad_quest.__file__).resolve().parent not in path.parents:
+        return Path(*parts[parts.index(package):]).as_posix()
+    return None
 
 
-def _learner_location(exc: BaseException, workspace: str) -> str:
-    """' (ugrad/engine.py, line 12)' for the deepest traceback frame inside the workspace."""
-    found = _learner_frame(exc, workspace)
-    return f" ({found[0]}, line {found[1]})" if found else ""
-
-
-def _describe(excinfo, workspace: str) -> str:
+def _describe(excinfo) -> str:
     if excinfo is None:
         return "the test failed without an exception"
     exc = excinfo.value
-    if isinstance(exc, AssertionError):
+    if isinstance(exc, AssertionError) and not isinstance(exc, RemoteError):
         text = str(exc)
         # Drop pytest's rewritten-assert explanation; hidden tests phrase their own message.
         head = text.split("\nassert ", 1)[0].strip()
         return head or "an assertion in the hidden test failed"
-    if isinstance(exc, RecursionError):
-        return f"RecursionError: {exc}{_learner_location(exc, workspace)}"
-    return f"{type(exc).__name__}: {exc}{_learner_location(exc, workspace)}"
+    if isinstance(exc, RemoteError):
+        return f"{exc.remote_type}: {exc}{exc.location()}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,4 +1,5 @@
-"""The contract between the runner (parent) and its pytest plugin (child): environment names and result lines.
+"""The contract between the runner (the `quest` process) and the judge (pytest with our plugin, its
+child): environment names and result lines.
 
 The child appends one JSON object per line to the results file as tests finish, so a child that
 dies half-way still leaves every result it reached, and a missing final "done" line proves it died.
@@ -9,10 +10,13 @@ ENV_PACKAGE = "UGRAD_QUEST_PACKAGE"
 ENV_WORKSPACE = "UGRAD_QUEST_WORKSPACE"
 ENV_TIMEOUTS = "UGRAD_QUEST_TASK_TIMEOUTS"  # JSON {task_id: seconds}
 ENV_ONLY = "UGRAD_QUEST_ONLY_TASKS"  # comma-separated task ids; empty = all
+ENV_PARENT_PID = "UGRAD_QUEST_PARENT_PID"  # the judge dies with this process
+ENV_SPEED_TOLERANCE = "UGRAD_QUEST_SPEED_TOLERANCE"  # quest verify: a re-measured speed tier counts within this fraction
 
 EVENT_COLLECTED = "collected"  # {"tests": [{"nodeid", "task"}]}
-EVENT_TEST = "test"  # {"nodeid", "task", "outcome", "message", "duration"}
+EVENT_TEST = "test"  # {"nodeid", "task", "outcome", "message", "duration", "cpu" (the task's worker CPU so far), "measured"?}
 EVENT_COLLECT_ERROR = "collect-error"  # {"nodeid", "message"}
+EVENT_NOTE = "note"  # {"message"}: something the learner should know once per check (no confinement here)
 EVENT_DONE = "done"
 
 # Outcomes of one test, and statuses of one task (a task takes the worst of its tests).

@@ -1,4 +1,5 @@
-"""The parent side of a check: start pytest in its own process group, watch the clock, read results."""
+"""The parent side of a check: start the judge (pytest with the hidden suite) in its own session,
+back it up with a wall-clock limit, and read its results. The judge starts the engine workers."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from pathlib import Path
 import ugrad_quest
 from ugrad_quest.catalog import Quest
 from ugrad_quest.runner import protocol as P
+from ugrad_quest.runner.budget import ceiling
 
-# pytest and hypothesis start-up, on top of the tasks' own budgets, before the hard kill.
-STARTUP_SLACK_SECONDS = 20.0
+# pytest and hypothesis start-up, on top of the tasks' wall-clock ceilings, before the hard kill.
+STARTUP_SLACK_SECONDS = 60.0
 OUTPUT_KEEP_BYTES = 4000
 
 
@@ -56,6 +58,8 @@ class SuiteResult:
     output_bytes: int = 0
     problems: list[str] = field(default_factory=list)
     """Problems with the quest itself (not the learner's code), for quest authors."""
+    notes: list[str] = field(default_factory=list)
+    """Things the learner should know about this check (e.g. that their code ran unconfined)."""
     tests: list[TestOutcome] = field(default_factory=list)
     """Every hidden test's outcome, in collection order."""
 
@@ -93,12 +97,13 @@ def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, 
     env[P.ENV_WORKSPACE] = str(workspace)
     env[P.ENV_TIMEOUTS] = json.dumps(timeouts)
     env[P.ENV_ONLY] = ",".join(only)
+    env[P.ENV_PARENT_PID] = str(os.getpid())
     return env
 
 
 def _command(quest: Quest, ini: Path, python: str) -> list[str]:
     return [
-        python, "-m", "pytest", str(quest.hidden_dir),
+        python, "-P", "-m", "pytest", str(quest.hidden_dir),  # -P: not even its own folder on sys.path
         "-p", "ugrad_quest.runner.plugin",
         "-p", "no:cacheprovider",
         "-p", "no:terminal",  # the learner's prints are the only output we keep
@@ -155,7 +160,8 @@ def run_suite(
     # A task checked alone may need another task's tests to run first (e.g. a shared measurement).
     running = quest.with_needs(t.id for t in selected)
     timeouts = {t.id: t.timeout for t in running}
-    hard_limit = sum(timeouts.values()) + STARTUP_SLACK_SECONDS
+    # A backstop only: each task's own budget is CPU time, enforced by the judge.
+    hard_limit = sum(ceiling(t) for t in timeouts.values()) + STARTUP_SLACK_SECONDS
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ugrad-quest-") as tmp:
         tmpdir = Path(tmp)
@@ -227,15 +233,15 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
                             f"(task={test['task']!r})")
 
     if killed:
-        missing = (f"stopped after {hard_limit:g} s: the code never finished and could not be interrupted; "
-                   "look for an infinite loop")
-        missing_status = P.TIMEOUT
+        missing = (f"the machine was too busy to judge this task (the check was stopped after {hard_limit:g} s); "
+                   "run quest check again")
+        missing_status = P.ERROR
     elif returncode and returncode < 0:
-        missing = f"the test process was killed by signal {-returncode} while running this task's tests"
+        missing = f"the judge was killed by signal {-returncode} while running this task's tests"
         missing_status = P.ERROR
     else:
-        missing = (f"the test process exited (code {returncode}) in the middle of this task's tests without "
-                   "reporting: does your code call sys.exit() or os._exit()?")
+        missing = (f"the judge exited (code {returncode}) in the middle of this task's tests without reporting "
+                   "(a problem with the quest or the tool, not your code)")
         missing_status = P.ERROR
 
     tasks: dict[str, TaskResult] = {}
@@ -243,8 +249,7 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
     for task in selected:
         if collected is None:
             why = problems[0] if problems else missing
-            tasks[task.id] = TaskResult(task.id, missing_status if killed else P.ERROR,
-                                        why if (problems or done) else missing, 0.0, 0, 0)
+            tasks[task.id] = TaskResult(task.id, P.ERROR, why if (problems or done) else missing, 0.0, 0, 0)
             continue
         tests = [t for t in collected if t["task"] == task.id]
         if not tests:
@@ -263,4 +268,5 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             duration=sum(r.duration for r in results),
             tests_passed=sum(r.outcome == P.PASSED for r in results), tests_total=len(results),
         )
-    return SuiteResult(quest.id, tasks, 0.0, problems=problems, tests=all_tests)
+    notes = list(dict.fromkeys(e["message"] for e in events if e["event"] == P.EVENT_NOTE))
+    return SuiteResult(quest.id, tasks, 0.0, problems=problems, notes=notes, tests=all_tests)

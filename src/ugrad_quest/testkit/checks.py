@@ -18,10 +18,7 @@ import math
 import os
 import random
 import re
-import sys
-import traceback
 from numbers import Real
-from pathlib import Path
 from typing import Callable
 
 REL_TOL = 1e-6
@@ -106,39 +103,37 @@ def close(got: float, expected: float, scale: float = 1.0) -> bool:
 
 
 # -- the learner's Value ---------------------------------------------------------------------------------
+_KIND = {"f": "float", "i": "int", "b": "bool", "s": "str", "l": "list", "u": "tuple", "n": "None"}
+
+
 class Kit:
-    """The learner's Value class plus the know-how to call it and explain what went wrong."""
+    """The learner's Value class (a proxy of it, testkit/remote.py) plus the know-how to call it and
+    explain what went wrong."""
 
     def __init__(self, Value):  # noqa: N803 - named after the class it wraps
         self.V = Value
         self.name = getattr(Value, "__name__", "Value")
-        module = sys.modules.get(getattr(Value, "__module__", ""), None)
-        file = getattr(module, "__file__", None)
-        self.root = Path(file).resolve().parent if file else None
+        self.engine = Value._engine
 
     # where in the learner's files an exception came from
     def where(self, exc: BaseException) -> str:
-        if self.root is None:
-            return ""
-        found = ""
-        for frame in traceback.extract_tb(exc.__traceback__):
-            try:
-                path = Path(frame.filename).resolve()
-                rel = path.relative_to(self.root.parent)
-            except (ValueError, OSError):
-                continue
-            found = f" ({rel.as_posix()}, line {frame.lineno})"
-        return found
+        location = getattr(exc, "location", None)
+        return location() if callable(location) else ""
 
     def explain(self, exc: Exception, expr: str) -> str:
         """One sentence for an exception raised while computing ``expr``."""
         where = self.where(exc)
         text = str(exc)
         hint = self._hint(exc, expr, inside=bool(where))
+        kind = getattr(exc, "remote_type", type(exc).__name__)
         if hint and not where:
-            return f"{expr} raised {type(exc).__name__}: {hint}"
-        base = f"{expr} raised {type(exc).__name__}: {text}{where}"
+            return f"{expr} raised {kind}: {hint}"
+        base = f"{expr} raised {kind}: {text}{where}"
         return f"{base}. {hint}" if hint else base
+
+    def has(self, name: str) -> bool:
+        """Whether the learner's Value class has the attribute (asked of the worker)."""
+        return self.engine.value_class_has(name)
 
     def _hint(self, exc: Exception, expr: str, inside: bool) -> str:
         text = str(exc)
@@ -148,13 +143,13 @@ class Kit:
             if m:
                 op, left, right = m.groups()
                 dunder = _DUNDER[op]
-                if left != v and right == v and not hasattr(self.V, f"__r{dunder}__"):
+                if left != v and right == v and not self.has(f"__r{dunder}__"):
                     return (f"{v} has no __r{dunder}__: for a plain number on the left, like 2 {op} a, "
                             f"Python calls a.__r{dunder}__(2)")
                 if left != v and right == v:
                     return (f"{v}'s __r{dunder}__ does not accept a plain number: wrap it first, "
                             f"other = other if isinstance(other, {v}) else {v}(other)")
-                if left == v and not hasattr(self.V, f"__{dunder}__"):
+                if left == v and not self.has(f"__{dunder}__"):
                     return f"{v} has no __{dunder}__ (the {op} operator)"
                 if left == v and right != v:
                     return (f"{v}'s __{dunder}__ does not accept a plain number: wrap it first, "
@@ -189,21 +184,45 @@ class Kit:
         """fn() with exceptions explained; the result must be a new Value."""
         try:
             out = fn()
+            desc = self.engine.describe(out)  # runs what fn queued: its errors are raised here
         except Exception as exc:  # not BaseException: the task timeout must get through
             fail(self.explain(exc, expr))
-        if not isinstance(out, self.V):
-            kind = "None" if out is None else type(out).__name__
-            extra = ": does the method end with `return out`?" if out is None else ""
-            fail(f"{expr} returned {kind} {'' if out is None else fmt(out)}".rstrip()
-                 + f", expected a {self.name}{extra}")
+        if desc.get("t") != "V":
+            kind = _KIND.get(desc.get("t"), desc.get("c", "object"))
+            shown = fmt(desc["v"]) if desc.get("t") in ("f", "i", "b") else desc.get("r", "")
+            extra = ": does the method end with `return out`?" if kind == "None" else ""
+            fail(f"{expr} returned {kind} {shown}".rstrip() + f", expected a {self.name}{extra}")
         return out
 
     def call(self, expr: str, fn: Callable[[], object]):
         """fn() with exceptions explained; any result."""
         try:
-            return fn()
+            return self.settle(fn())
         except Exception as exc:
             fail(self.explain(exc, expr))
+
+    def settle(self, out):
+        """out, once the commands queued for it have run (so their errors are raised now, not later)."""
+        self.engine.flush()
+        error = getattr(out, "_error", None)
+        if error is not None:
+            raise error
+        return out
+
+    def same(self, a, b) -> bool:
+        """a is b, in the worker."""
+        return self.engine.same(a, b)
+
+    def is_value(self, x) -> bool:
+        return self.engine.is_value(x)
+
+    def kind(self, x) -> str:
+        desc = self.engine.describe(x)
+        return self.name if desc.get("t") == "V" else _KIND.get(desc.get("t"), desc.get("c", "object"))
+
+    def prefetch(self, values, names=("data", "grad")) -> None:
+        """Read .data and .grad of many values in one round trip (kept until the next command)."""
+        self.engine.prefetch(values, names)
 
     def backward(self, out, name: str = "out") -> None:
         self.call(f"{name}.backward()", out.backward)
@@ -333,9 +352,11 @@ def check_op(kit: Kit, op: str, x, y=None, form: str = "nn") -> None:
 
     # A new Value; inputs unchanged.
     for name, v, value, _ in inputs:
-        if c is v:
+        if kit.same(c, v):
             fail(f"{where} returned {name} itself: every operation must return a new {V} "
                  f"(out = {V}(...)) and leave its inputs unchanged")
+    kit.prefetch([c] + [v for _, v, _, _ in inputs])
+    for name, v, value, _ in inputs:
         now = kit.data(v, name)
         if now != float(value):
             fail(f"{where} changed {name}.data from {fmt(value)} to {fmt(now)}: an operation must "
@@ -366,6 +387,7 @@ def check_op(kit: Kit, op: str, x, y=None, form: str = "nn") -> None:
         if g0 != 0:
             fail(f"{where}: {name}.grad is {fmt(g0)} before backward(), expected 0: grad must start at 0")
     kit.backward(c, "c")
+    kit.prefetch([c] + [v for _, v, _, _ in inputs], ("grad",))
     seed = kit.grad(c, "c")
     if seed != 1:
         fail(f"{where}; c.backward() left c.grad = {fmt(seed)}, expected 1: backward() starts with self.grad = 1")

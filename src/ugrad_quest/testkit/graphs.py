@@ -15,8 +15,9 @@ a small graph, and every op is chosen so the numbers stay bounded without reject
 (division only by |x| >= 0.5, fractional powers only of positive bases, relu never near 0, exp
 and tanh of moderate inputs; a step that would break a bound becomes ``x + 1`` or ``x - 1``).
 
-``check_program`` runs a program on the learner's Value, compares every node's .data and every
-leaf's .grad with the oracle, and explains a mismatch (probing single operations for the cause).
+``check_program`` runs a program on the learner's Value (in the engine worker, through the proxies of
+testkit/remote.py), compares every node's .data and every leaf's .grad with the oracle, and explains
+a mismatch (probing single operations for the cause).
 """
 
 from __future__ import annotations
@@ -195,6 +196,7 @@ def check_program(kit: Kit, prog: Program, hint: str = "") -> None:
     for j in range(len(prog.steps)):
         vals.append(kit.do(prog.line(j, V), lambda j=j: prog.apply(j, vals, kit.V)))
     want = prog.oracle()
+    kit.prefetch(vals)
 
     def explain(problem: str, probes: set[str], generic: str = "") -> None:
         cause = checks.diagnose(kit, probes)
@@ -213,6 +215,7 @@ def check_program(kit: Kit, prog: Program, hint: str = "") -> None:
 
     out = vals[-1]
     kit.backward(out, prog.out)
+    kit.prefetch(vals[:n] + [out])
     _check_leaves_unchanged(kit, prog, vals, listing, f"{prog.out}.backward()")
     seed = kit.grad(out, prog.out)
     if seed != 1:
@@ -264,11 +267,13 @@ def check_function(kit: Kit, f, leaves: dict, listing: str, probes=(), hint: str
     xs = [kit.new(x, name) for name, x in leaves.items()]
     try:
         out = f(kit.V, *xs)
+        value = kit.is_value(out)  # runs what f queued: its errors are raised here
     except Exception as exc:  # not BaseException: the task timeout must get through
         fail(f"{kit.explain(exc, 'this code')}:\n{listing}")
-    if not isinstance(out, kit.V):
-        fail(f"the result of\n{listing}\nis {type(out).__name__}, expected a {kit.name}")
+    if not value:
+        fail(f"the result of\n{listing}\nis {kit.kind(out)}, expected a {kit.name}")
     want, _ = _oracle(f, list(leaves.values()))
+    kit.prefetch([*xs, out])
     for name, x, value in zip(names, xs, leaves.values()):
         now = kit.data(x, name)
         if now != float(value):
@@ -279,6 +284,7 @@ def check_function(kit: Kit, f, leaves: dict, listing: str, probes=(), hint: str
         g, e = fmt2(got, want.v)
         _explain(kit, f"the output's data is {g}, expected {e}", listing, probes, "")
     kit.backward(out, "out")
+    kit.prefetch(xs, ("grad",))
     wrong = []
     for i, (name, x) in enumerate(zip(names, xs)):
         g = kit.grad(x, name)

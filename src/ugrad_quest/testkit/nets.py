@@ -8,8 +8,8 @@ Everything here looks at the learner's modules from the outside where it can:
   sign of every parameter flips the sign of every neuron's w . x + b, which shows relu (one of
   the two is 0) or its absence (the output flips). No attribute names, no parameter order. A
   neuron that fails this and turns out to be tanh(w . x + b) (the micrograd video's) is named so.
-- ``chain_of_layers`` replaces ``mlp.layers`` (the one attribute the suite reads, documented in
-  the starter) with spies that record what each layer was given and returned.
+- ``chain_of_layers`` has the worker replace ``mlp.layers`` (the one attribute the suite reads,
+  documented in the starter) with spies that record what each layer was given and returned.
 - ``expected_gradients`` gives d loss / d p by central differences of the same loss in float64 on
   the learner's own forward pass; the loss (``squares_loss``) is piecewise quadratic in each
   parameter, so the differences are exact unless a relu kink lies within the step, which is
@@ -110,7 +110,7 @@ class NetKit:
 
     def call(self, expr: str, fn):
         try:
-            return fn()
+            return self.kit.settle(fn())
         except Exception as exc:  # not BaseException: the task timeout must get through
             fail(self.explain(exc, expr))
 
@@ -154,7 +154,9 @@ class NetKit:
         """The Values module(x) returned: n_out None means exactly one Value (a Neuron); otherwise a
         list of n_out Values, or a bare Value when n_out == 1."""
         expr = f"{label}({self.x_text(x)})"
-        out = self.call(expr, lambda: module(x))
+        return self.checked_outputs(self.call(expr, lambda: module(x)), expr, n_out)
+
+    def checked_outputs(self, out, expr: str, n_out: int | None) -> list:
         if n_out is None:
             if isinstance(out, self.V):
                 return [out]
@@ -177,6 +179,11 @@ class NetKit:
     def values(self, module, x, label: str, n_out: int | None) -> list[float]:
         return [self.kit.data(o, "out") for o in self.outputs(module, x, label, n_out)]
 
+    def datas(self, ps) -> list[float]:
+        """.data of every value, read in one round trip."""
+        self.kit.prefetch(ps)
+        return [self.kit.data(p, f"parameters()[{i}]") for i, p in enumerate(ps)]
+
     def x_text(self, x) -> str:
         return "[" + ", ".join(f"{self.name}({fmt(v.data)})" if isinstance(v, self.V) else fmt(v) for v in x) + "]"
 
@@ -185,6 +192,7 @@ class NetKit:
             p.data = v
 
     def grads(self, ps) -> list[float]:
+        self.kit.prefetch(ps)
         return [self.kit.grad(p, f"parameters()[{i}]") for i, p in enumerate(ps)]
 
 
@@ -410,41 +418,18 @@ def _data_list(nk: NetKit, x):
     return None
 
 
-class _LayerSpy:
-    """Stands in for one of the learner's layers: records what it was given and what it returned."""
-
-    def __init__(self, nk: NetKit, layer, index: int, log: list):
-        object.__setattr__(self, "_spy", (nk, layer, index, log))
-
-    def __call__(self, x):
-        nk, layer, index, log = object.__getattribute__(self, "_spy")
-        given = _data_list(nk, x)
-        out = layer(x)
-        log.append((index, given, _data_list(nk, out)))
-        return out
-
-    def __getattr__(self, name):
-        return getattr(object.__getattribute__(self, "_spy")[1], name)
-
-    def __iter__(self):
-        return iter(object.__getattribute__(self, "_spy")[1])
-
-
 def chain_of_layers(nk: NetKit, model, label: str, x, n_layers: int, n_out: int):
-    """Call model(x) with spies in place of model.layers: (output data, [(layer index, given, returned)]),
-    or (None, None) when model.layers cannot be replaced."""
-    layers = mlp_layers(nk, model, label, n_layers)
-    original = model.layers
-    log: list = []
-    try:
-        model.layers = [_LayerSpy(nk, layer, i, log) for i, layer in enumerate(layers)]
-    except Exception:
+    """Call model(x) with spies in place of model.layers (put there by the worker, which records
+    what each layer was given and returned): (output data, [(layer index, given, returned)]), or
+    (None, None) when model.layers cannot be replaced."""
+    mlp_layers(nk, model, label, n_layers)
+    call = f"{label}({nk.x_text(x)})"
+    traced = nk.call(call, lambda: nk.kit.engine.trace(model, x))
+    if traced is None:
         return None, None  # a read-only property: nothing to spy on
-    try:
-        out = nk.values(model, x, label, n_out)
-    finally:
-        model.layers = original
-    return out, log
+    out, log = traced
+    values = [nk.kit.data(o, "out") for o in nk.checked_outputs(out, call, n_out)]
+    return values, log
 
 
 def check_chained(nk: NetKit, model, label: str, x, n_layers: int, n_out: int) -> list:
@@ -597,7 +582,7 @@ def train_two_moons(nk: NetKit, model, ps, label: str, xs, ys, *, max_steps: int
                  f"{alpha:g} * sum(p * p), none from the model's outputs: the forward pass must compute with the "
                  "parameter Values themselves (wi * xi with the Values w and b, not their .data), see task mlp")
         lr = 1.0 - 0.9 * step / max_steps
-        for p, g in zip(ps, grads):
-            p.data -= lr * g
+        for p, d, g in zip(ps, nk.datas(ps), grads):
+            p.data = d - lr * g
         result.steps = step + 1
     return result

@@ -1,42 +1,33 @@
-"""Timing the learner's code against a baseline: child processes that alternate round by round.
+"""Timing the learner's code against a baseline: CPU seconds of fresh workers, measured by the judge.
 
-A hidden suite supplies a script that times ONE side on every workload and writes JSON
-(see quests/optimize/hidden/_workloads.py):
+Each side (``BASELINE``: the quest's own plain engine; ``LEARNER``: the learner's package) runs in an
+engine worker of its own, a fresh one per round, so neither inherits the other's heap or garbage
+collector state. On every workload the judge builds the model in the worker, sets its weights from
+one seed (both sides get identical data, weights and batches), runs one warm-up step, then asks for
+enough steps to take about ``target`` CPU seconds, in one request, and reads the worker's CPU clock
+from outside before and after: nothing the learner's code says about time counts. A step's cost is
+CPU time, so a busy machine, which stretches wall time, does not change it; threads do not hide
+work either, since the clock counts every thread.
 
-    python SCRIPT SIDE PACKAGE SEED TARGET_SECONDS OUT_JSON
-    -> {workload: {"warmup": s, "per_step": s, "steps": n}}
-
-``compare`` runs the baseline and the learner in turn, each in a fresh process (so neither inherits
-the other's heap or garbage collector state), on identical inputs (one seed), for several rounds,
-and keeps the per-step seconds of each side per round. A workload's ratio is the median over rounds
-of baseline / learner within the round (the two processes of a round run back to back, so a slow
-spell of a noisy machine touches both); the overall ratio is the geometric mean of the workloads'
-ratios, so each workload counts the same however long its steps are. The ms/step shown for a side
-are likewise the geometric mean over workloads of its medians.
-
-The measurement keeps its own time budget: it stops after the rounds that fit, early when the
-learner is clearly slower than the first tier, and at once when a learner's step overruns the
-budget (the child is killed). Everything a learner reads is phrased in ``Timing.problem``.
+A workload's ratio is the median over rounds of baseline / learner within the round; the overall
+ratio is the geometric mean of the workloads' ratios, so each workload counts the same however long
+its steps are. The ms/step shown for a side are likewise the geometric mean over workloads of its
+medians. The losses of the steps both sides ran are compared: a train_step that skips work only
+when it is timed is caught here. Everything a learner reads is phrased in ``Timing.problem``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from ugrad_quest.testkit import state
+from ugrad_quest.testkit.remote import RemoteError
+from ugrad_quest.worker.process import Usage, WorkerGone
 
 BASELINE, LEARNER = "baseline", "learner"
-STDERR_KEEP = 6000
+MAX_STEPS_PER_REQUEST = 2000
+LOSS_REL_TOL = 1e-6
 
 
 class BaselineError(RuntimeError):
@@ -45,7 +36,7 @@ class BaselineError(RuntimeError):
 
 @dataclass
 class Timing:
-    """Per-step seconds of each side on each workload, one number per round."""
+    """CPU seconds per step of each side on each workload, one number per round."""
 
     workloads: tuple[str, ...]
     seconds: dict[str, dict[str, list[float]]] = field(default_factory=lambda: {BASELINE: {}, LEARNER: {}})
@@ -65,9 +56,8 @@ class Timing:
         return 1000 * statistics.median(self.seconds[side][workload])
 
     def ratio(self, workload: str | None = None) -> float:
-        """How many times faster than the baseline the learner's step is: the median over rounds of the
-        round's ratio (each round's two processes ran back to back, so a slow spell of the machine
-        touches both); without a workload, the geometric mean over workloads."""
+        """How many times less CPU than the baseline's the learner's step takes: the median over rounds
+        of the round's ratio; without a workload, the geometric mean over workloads."""
         if workload is None:
             return math.exp(statistics.fmean(math.log(self.ratio(w)) for w in self.workloads))
         pairs = zip(self.seconds[BASELINE][workload], self.seconds[LEARNER][workload])
@@ -80,101 +70,143 @@ class Timing:
                 del samples[r:]
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a child that imports the learner's package and ugrad_quest, like the runner's."""
-    import ugrad_quest
-
-    env = dict(os.environ)
-    source_root = str(Path(ugrad_quest.__file__).resolve().parent.parent)
-    paths = [state.WORKSPACE, source_root, os.environ.get("PYTHONPATH", "")]
-    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    return env
+class _OutOfTime(BaseException):
+    """The measurement's own CPU budget ran out inside a worker (the worker is then stopped)."""
 
 
-def _learner_error(stderr: str) -> str:
-    """'ValueError: ... (ugrad/train.py, line 12)' from the end of a child's traceback."""
-    lines = [line for line in stderr.strip().splitlines() if line.strip()]
-    last = lines[-1].strip() if lines else "it exited without a result"
-    where = ""
-    if state.WORKSPACE:
-        root = str(Path(state.WORKSPACE).resolve()) + os.sep
-        for m in re.finditer(r'File "([^"]+)", line (\d+)', stderr):
-            path = str(Path(m.group(1)).resolve())
-            if path.startswith(root):
-                where = f" ({path[len(root):]}, line {m.group(2)})"
-    return f"{last}{where}"
+class _Capped:
+    """A meter for the speed workers: the task's budgets, plus the measurement's own cap."""
+
+    def __init__(self, budgets, cap: float):
+        self.budgets, self.cap, self.used = budgets, cap, 0.0
+
+    def check(self, usage: Usage) -> None:
+        self.budgets.check(usage)
+        if self.used + usage.cpu > self.cap:
+            raise _OutOfTime()
+
+    def charge(self, usage: Usage) -> None:
+        self.budgets.charge(usage)
+        self.used += usage.cpu
 
 
-def _run_side(script: Path, side: str, workloads: tuple[str, ...], seed: int, target: float, timeout: float,
-              tmp: Path) -> tuple[dict[str, float], str]:
-    """({workload: seconds per step}, '' or what stopped the child early: 'timeout' or its error)."""
-    out = tmp / f"{side}.json"
-    out.unlink(missing_ok=True)
-    cmd = [sys.executable, str(script), side, state.PACKAGE, str(seed), repr(target), str(out)]
-    try:
-        proc = subprocess.run(cmd, env=child_env(), cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=max(timeout, 0.1))
-        stopped = "" if proc.returncode == 0 else _learner_error(proc.stderr[-STDERR_KEEP:].decode("utf-8", "replace"))
-    except subprocess.TimeoutExpired:
-        stopped = "timeout"
-    try:
-        raw = json.loads(out.read_text(encoding="utf-8"))
-        results = {w: float(raw[w]["per_step"]) for w in workloads if w in raw}
-    except (OSError, ValueError, TypeError, KeyError):
-        results = {}
-    if not stopped and len(results) < len(workloads):
-        stopped = "it exited without writing its timings: does your code call sys.exit() or os._exit()?"
-    return results, stopped
+@dataclass
+class Side:
+    """What one side's worker did on one workload."""
+
+    per_step: float = 0.0
+    losses: list[float] = field(default_factory=list)
+    """The loss of the warm-up step and of every timed step, in order."""
 
 
-def compare(script: Path, workloads: tuple[str, ...], *, seed: int, budget: float, target: float = 0.5,
+def time_side(engine, workload, seed: int, target: float, W) -> Side:
+    """Build ``workload`` in ``engine``'s worker, warm up, and time about ``target`` CPU seconds of steps.
+
+    W is the quest's workloads module (model shapes, data, seeded weights)."""
+    nn, train = engine.module("nn"), engine.module("train")
+    step = train.train_step
+    model = nn.MLP(workload.nin, list(workload.nouts))
+    W.set_weights(model, seed)
+    data = W.batches(seed, workload.batch, W.DISTINCT_BATCHES)
+    clock = engine.ensure().cpu
+    start = clock()
+    losses = engine.repeat(step, [[model, *data[0], workload.lr]])
+    warmup = max(clock() - start, 1e-6)
+    side = Side(losses=list(losses))
+    spent, steps = 0.0, 0
+    while spent < target:
+        # Sized from what the steps so far cost: one request, so the learner's code gets no pauses.
+        per_step = spent / steps if steps else warmup
+        count = max(1, min(MAX_STEPS_PER_REQUEST, math.ceil((target - spent) / per_step)))
+        calls = [[model, *data[(steps + i + 1) % len(data)], workload.lr] for i in range(count)]
+        start = clock()
+        side.losses += engine.repeat(step, calls)
+        spent += clock() - start
+        steps += count
+    side.per_step = spent / steps
+    return side
+
+
+def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, budget: float, target: float = 0.5,
             rounds: int = 9, min_rounds: int = 2, give_up_below: float = 1.5) -> Timing:
-    """Time baseline and learner in alternating child processes within `budget` seconds.
+    """Time baseline and learner in alternating fresh workers within `budget` CPU seconds.
 
     Stops before `rounds` when the next round would not fit in the budget (after one round at least),
     or when the learner is clearly short of the first tier: after one round if it is slower than the
-    baseline, after `min_rounds` if its ratio so far is below `give_up_below`. A learner's child that
-    runs out of the budget is killed; after a complete round that only ends the measurement.
+    baseline, after `min_rounds` if its ratio so far is below `give_up_below`. A learner's worker that
+    runs past the budget is stopped; after a complete round that only ends the measurement.
     """
-    deadline = time.perf_counter() + budget
-    timing = Timing(tuple(workloads))
+    workloads = tuple(W.WORKLOADS)
+    timing = Timing(tuple(w.name for w in workloads))
+    meter = _Capped(judge.budgets, budget)
     longest_round = 0.0
-    with tempfile.TemporaryDirectory(prefix="ugrad-speed-") as tmp:
-        for r in range(rounds):
-            if r and time.perf_counter() + 1.2 * longest_round > deadline:
-                timing.stopped_early = f"the budget of {budget:.0f} s fits {r} rounds"
-                break
-            started = time.perf_counter()
-            # Alternate who goes first, so a drift in the machine's speed does not favour one side.
-            for side in ((BASELINE, LEARNER) if r % 2 == 0 else (LEARNER, BASELINE)):
-                results, stopped = _run_side(Path(script), side, timing.workloads, seed, target,
-                                             deadline - time.perf_counter(), Path(tmp))
-                if stopped == "timeout" and r > 0:
-                    timing.stopped_early = f"round {r + 1} did not fit in the budget of {budget:.0f} s"
-                    timing.drop_round(r)
-                    return timing
-                if stopped and side == BASELINE:
-                    raise BaselineError(f"the baseline could not be timed: {stopped} (a problem with the quest)")
-                for w, seconds in results.items():
-                    timing.seconds[side].setdefault(w, []).append(seconds)
-                if stopped:
-                    timing.problem = _stopped_message(timing, results, stopped)
-                    return timing
-            longest_round = max(longest_round, time.perf_counter() - started)
-            if timing.ratio() < 1.0 or (r + 1 >= min_rounds and timing.ratio() < give_up_below):
-                timing.stopped_early = f"clearly short of the first tier after {r + 1} rounds"
-                break
+    for r in range(rounds):
+        if r and meter.used + 1.2 * longest_round > budget:
+            timing.stopped_early = f"the budget of {budget:.0f} CPU seconds fits {r} rounds"
+            break
+        before = meter.used
+        losses: dict[str, dict[str, list[float]]] = {BASELINE: {}, LEARNER: {}}
+        # Alternate who goes first, so a drift in the machine's speed does not favour one side.
+        for who in ((BASELINE, LEARNER) if r % 2 == 0 else (LEARNER, BASELINE)):
+            engine = judge.engine(baseline_modules if who == BASELINE else None,
+                                  extra_read=(baseline_file,) if who == BASELINE else (), meter=meter)
+            try:
+                for workload in workloads:
+                    try:
+                        side = time_side(engine, workload, seed, target, W)
+                    except (_OutOfTime, RemoteError, WorkerGone) as exc:
+                        if who == BASELINE:
+                            raise BaselineError(f"the baseline could not be timed: {_what(exc)} (a problem with "
+                                                "the quest)") from None
+                        if isinstance(exc, _OutOfTime) and r > 0:
+                            timing.stopped_early = f"round {r + 1} did not fit in the budget of {budget:.0f} s"
+                            timing.drop_round(r)
+                            return timing
+                        timing.problem = _stopped_message(timing, workload.name, exc)
+                        return timing
+                    timing.seconds[who].setdefault(workload.name, []).append(side.per_step)
+                    losses[who][workload.name] = side.losses
+            finally:
+                engine.close()
+        mismatch = _loss_mismatch(losses)
+        if mismatch:
+            timing.problem = mismatch
+            return timing
+        longest_round = max(longest_round, meter.used - before)
+        if timing.ratio() < 1.0 or (r + 1 >= min_rounds and timing.ratio() < give_up_below):
+            timing.stopped_early = f"clearly short of the first tier after {r + 1} rounds"
+            break
     return timing
 
 
-def _stopped_message(timing: Timing, results: dict, stopped: str) -> str:
-    pending = next((w for w in timing.workloads if w not in results), timing.workloads[-1])
-    if stopped == "timeout":
+def _loss_mismatch(losses) -> str:
+    """A learner's timed step whose loss is not the baseline's, on a step both sides ran."""
+    for workload, theirs in losses[LEARNER].items():
+        ours = losses[BASELINE].get(workload, [])
+        for i, (a, b) in enumerate(zip(theirs, ours)):
+            if not isinstance(a, (int, float)) or not math.isclose(a, b, rel_tol=LOSS_REL_TOL, abs_tol=1e-9):
+                which = "the warm-up step" if i == 0 else f"timed step {i}"
+                return (f"while being timed on {workload}, your train_step returned loss {a!r} on {which}, where the "
+                        f"baseline's step gives {b:.12g}: the timed steps must compute the same step as the "
+                        "checked ones (task still-correct)")
+    return ""
+
+
+def _what(exc: BaseException) -> str:
+    if isinstance(exc, _OutOfTime):
+        return "it did not finish in the time left for measuring"
+    if isinstance(exc, RemoteError):
+        return f"{exc.remote_type}: {exc}{exc.location()}"
+    return str(getattr(exc, "description", exc))
+
+
+def _stopped_message(timing: Timing, pending: str, exc: BaseException) -> str:
+    if isinstance(exc, _OutOfTime):
         base = timing.seconds[BASELINE].get(pending)
         theirs = f" (the baseline's takes {fmt_ms(1000 * statistics.median(base))} ms)" if base else ""
-        return (f"your train_step on {pending} did not finish a warm-up step and one timed step in the "
-                f"time left for measuring{theirs}: it is far slower than the baseline")
-    return f"timing your train_step on {pending} failed: {stopped}"
+        return (f"your train_step on {pending} did not finish a warm-up step and the timed steps in the CPU time "
+                f"left for measuring{theirs}: it is far slower than the baseline")
+    return f"timing your train_step on {pending} failed: {_what(exc)}"
 
 
 def fmt_ms(ms: float) -> str:
@@ -197,21 +229,26 @@ def summary(timing: Timing) -> str:
             f"{fmt_ratio(timing.ratio())} ({parts})")
 
 
-def tier_report(timing: Timing, tier: float, tiers: tuple[float, ...]) -> tuple[bool, str]:
+def tier_report(timing: Timing, tier: float, tiers: tuple[float, ...], tolerance: float = 0.0) -> tuple[bool, str]:
     """(passed, message) for the tier `tier` of the ascending `tiers`, from a complete timing.
 
     One tier tells the whole story, both sides' ms/step and the ratio per workload: the first tier
     not reached (with the ms/step it needs and how much faster that is), or the top tier when every
-    tier is reached. The others say only the ratio (passed) or what they need (failed).
+    tier is reached. The others say only the ratio (passed) or what they need (failed). With a
+    tolerance (quest verify re-measuring a claim on another machine), a tier counts as reached
+    within that fraction of it.
     """
     ratio = timing.ratio()
     rounds = f"over {timing.rounds} round{'s' if timing.rounds != 1 else ''}"
     story = f"{summary(timing)} {rounds}"
+    reached = [t for t in tiers if ratio >= t * (1 - tolerance)]
     lower = [t for t in tiers if t < tier]
-    if ratio >= tier:
-        return True, (f"{story}; every tier reached" if tier == max(tiers) else fmt_ratio(ratio))
+    if tier in reached:
+        band = "" if ratio >= tier else f" (within the {tolerance:.0%} band of {tier:g}x)"
+        return True, (f"{story}; every tier reached{band}" if tier == max(tiers) else fmt_ratio(ratio) + band)
     need = timing.ms(BASELINE) / tier
     how_far = f"{tier:g}x needs <= {fmt_ms(need)} ms/step: your step must get {fmt_ratio(tier / ratio)} faster"
-    if lower and ratio < lower[-1]:
+    if lower and ratio < lower[-1] * (1 - tolerance):
         return False, how_far
     return False, f"{story}; {how_far}"
+
