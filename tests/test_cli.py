@@ -137,7 +137,7 @@ def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path
     done = cli("check", "--json", cwd=sub)
     assert done.exit_code == 0
     assert json.loads(done.stdout) == {
-        "quest": "basics", "passed": True, "xp_awarded": 5 + 20 + 25, "badges_awarded": ["no-hints"],
+        "quest": "basics", "passed": True, "xp_awarded": 5 + 20 + 25, "badges_awarded": ["no-hints"], "notes": [],
         "tasks": [
             {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0},
             {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5},

@@ -54,7 +54,7 @@ BAD_ENGINES = {
                      "error", "ugrad/engine.py, line 2: SyntaxError"),
     "sys.exit at import": ("import sys\nsys.exit(0)\n", "error", "sys.exit(0)"),
     "os._exit at import": ("import os\nos._exit(0)\n", "error", "os._exit()"),
-    "infinite loop in backward": (None, "timeout", "stopped after 5 s while in backward() (ugrad/engine.py, line "),
+    "infinite loop in backward": (None, "timeout", "stopped after 5 s of CPU time while in backward() (ugrad/engine.py, line "),
     "flood of output": ("for i in range(300000):\n    print('flood', i)\n", "failed", "not written yet"),
 }
 

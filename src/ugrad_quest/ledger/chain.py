@@ -40,7 +40,8 @@ class Finding:
     """One thing wrong with a bundle, said precisely enough to find it."""
 
     kind: str
-    """edited, removed, reordered, snapshot-changed, snapshot-missing, xp, badge, malformed, not-confirmed."""
+    """edited, removed, reordered, snapshot-changed, snapshot-missing, xp, badge, malformed, not-confirmed,
+    speed-not-confirmed (a speed claim re-measured below its tier's tolerance band on this machine)."""
     message: str
     seq: int | None = None
 

@@ -22,6 +22,7 @@ def check(result: CheckResult) -> dict:
                    "xp_awarded": t.xp_awarded} for t in result.tasks],
         "xp_awarded": result.xp_awarded,
         "badges_awarded": result.badges_awarded,
+        "notes": result.notes,
     }
 
 

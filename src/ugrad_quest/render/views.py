@@ -80,6 +80,8 @@ def check(result: CheckResult) -> RenderableType:
         parts.append(Panel(Text(shown + note, style="muted"), title="your code printed", title_align="left"))
     for problem in result.problems:
         parts.append(Text(f"quest problem (not your code): {problem}", style="error"))
+    for note in result.notes:
+        parts.append(Text(f"Note: {note}.", style="muted"))
     summary = Text()
     if result.quest_xp_awarded:
         summary.append(f"Quest complete! +{result.quest_xp_awarded} XP for finishing {result.title}.\n", style="passed")

@@ -32,6 +32,8 @@ class TestOutcome:
     outcome: str
     message: str
     duration: float
+    measured: dict | None = None
+    """What the test measured, whatever its outcome (a speed ratio and its tier)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class TaskResult:
     duration: float
     tests_passed: int
     tests_total: int
+    measured: dict | None = None
 
     @property
     def passed(self) -> bool:
@@ -79,7 +82,7 @@ class _OutputTap(threading.Thread):
 
 
 def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, float],
-               only: Iterable[str], results: Path) -> dict[str, str]:
+               only: Iterable[str], results: Path, speed_tolerance: float = 0.0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     # The learner's own pytest options and plugins must not change how the hidden suite runs.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -98,6 +101,8 @@ def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, 
     env[P.ENV_TIMEOUTS] = json.dumps(timeouts)
     env[P.ENV_ONLY] = ",".join(only)
     env[P.ENV_PARENT_PID] = str(os.getpid())
+    if speed_tolerance:
+        env[P.ENV_SPEED_TOLERANCE] = repr(speed_tolerance)
     return env
 
 
@@ -154,8 +159,12 @@ def run_suite(
     tasks: Iterable[str] | None = None,
     on_progress: Callable[[TestOutcome, int, int], None] | None = None,
     python: str | None = None,
+    speed_tolerance: float = 0.0,
 ) -> SuiteResult:
-    """Run the hidden suite of `quest` against `package` found in `workspace` (or installed)."""
+    """Run the hidden suite of `quest` against `package` found in `workspace` (or installed).
+
+    speed_tolerance: a speed tier counts as reached within this fraction of it (quest verify,
+    re-measuring a claim on another machine)."""
     selected = [t for t in quest.tasks if tasks is None or t.id in set(tasks)]
     # A task checked alone may need another task's tests to run first (e.g. a shared measurement).
     running = quest.with_needs(t.id for t in selected)
@@ -172,7 +181,7 @@ def run_suite(
         proc = subprocess.Popen(
             _command(quest, ini, python or sys.executable),
             cwd=tmpdir,  # anything the suite or the learner's code writes lands in a throwaway folder
-            env=_child_env(quest, workspace, package, timeouts, only, results),
+            env=_child_env(quest, workspace, package, timeouts, only, results, speed_tolerance),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=not _nested(),
         )
@@ -215,8 +224,9 @@ def run_suite(
 
 
 def _outcome(event: dict) -> TestOutcome:
+    measured = event.get("measured")
     return TestOutcome(event["nodeid"], event.get("task"), event["outcome"], event.get("message", ""),
-                       float(event.get("duration", 0.0)))
+                       float(event.get("duration", 0.0)), measured if isinstance(measured, dict) else None)
 
 
 def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returncode: int | None,
@@ -267,6 +277,7 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             message=worst.message if worst.outcome != P.PASSED else " ".join(r.message for r in results if r.message),
             duration=sum(r.duration for r in results),
             tests_passed=sum(r.outcome == P.PASSED for r in results), tests_total=len(results),
+            measured=next((r.measured for r in results if r.measured), None),
         )
     notes = list(dict.fromkeys(e["message"] for e in events if e["event"] == P.EVENT_NOTE))
     return SuiteResult(quest.id, tasks, 0.0, problems=problems, notes=notes, tests=all_tests)

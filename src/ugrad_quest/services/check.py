@@ -49,6 +49,8 @@ class CheckResult:
     output: str = ""
     output_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the learner should know about this check itself (e.g. that their code ran unconfined)."""
     badges: list[tuple[str, str, int]] = field(default_factory=list)
     """(name, tier, XP) of each badge this check earned."""
 
@@ -138,5 +140,5 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
         badges=[(b.name, b.tier, b.xp) for b in badges],
         duration=suite.duration, level_before=level_progress(xp_before).level,
         level_after=level_progress(xp_after).level, next_task=next_task,
-        output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems,
+        output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems, notes=suite.notes,
     )
