@@ -69,7 +69,8 @@ class QuestPlugin:
         only = os.environ.get(P.ENV_ONLY, "")
         self.only = {t for t in only.split(",") if t}
         self.package = os.environ.get(P.ENV_PACKAGE, "ugrad")
-        self.workspace = os.environ.get(P.ENV_WORKSPACE, "")
+        workspace = os.environ.get(P.ENV_WORKSPACE, "")
+        self.workspace = str(Path(workspace).resolve()) if workspace else ""  # the worker runs elsewhere
         self.tmp = Path.cwd()  # the runner's temporary folder: results, hypothesis, workers
         self.budgets = Budgets(self.timeouts)
         self.timed_out: set[str] = set()
@@ -85,6 +86,7 @@ class QuestPlugin:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
         _die_with_parent(os.environ.get(P.ENV_PARENT_PID))
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
+        self.engine().prestart()  # the worker starts while pytest collects the hidden tests
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.only:

@@ -97,7 +97,7 @@ def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, 
     env["PYTHONPATH"] = os.pathsep.join([source_root, *filter(None, [os.environ.get("PYTHONPATH")])])
     env[P.ENV_RESULTS] = str(results)
     env[P.ENV_PACKAGE] = package
-    env[P.ENV_WORKSPACE] = str(workspace)
+    env[P.ENV_WORKSPACE] = str(Path(workspace).resolve())  # the judge and the worker run elsewhere
     env[P.ENV_TIMEOUTS] = json.dumps(timeouts)
     env[P.ENV_ONLY] = ",".join(only)
     env[P.ENV_PARENT_PID] = str(os.getpid())
@@ -112,6 +112,7 @@ def _command(quest: Quest, ini: Path, python: str) -> list[str]:
         "-p", "ugrad_quest.runner.plugin",
         "-p", "no:cacheprovider",
         "-p", "no:terminal",  # the learner's prints are the only output we keep
+        "-p", "no:unraisableexception",  # its gc.collect() at exit costs 0.1 s; the learner's code is not here
         "--noconftest",  # a learner's conftest.py must not patch the hidden tests
         "-c", str(ini), "--rootdir", str(quest.hidden_dir),
         "--import-mode=importlib",

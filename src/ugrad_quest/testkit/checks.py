@@ -178,21 +178,57 @@ class Kit:
 
     # calling the learner
     def new(self, x, name: str = "a"):
-        return self.do(f"{name} = {self.name}({fmt(x)})", lambda: self.V(x))
+        """Value(x), queued: it runs with the next operation that needs an answer, and an error it
+        raises is still told as its own ("a = Value(2.5) raised ...")."""
+        v = self.V(x)
+        v._label = f"{name} = {self.name}({fmt(x)})"
+        return v
 
     def do(self, expr: str, fn: Callable[[], object]):
         """fn() with exceptions explained; the result must be a new Value."""
+        return self.do_all([(expr, fn)])[0]
+
+    def do_all(self, steps, into: list | None = None) -> list:
+        """[fn() for each (expr, fn)], run in one request, with each step's errors explained as its
+        own; each result must be a new Value. The first step that went wrong is the one told. With
+        ``into``, each result is appended to it as soon as it is made (later steps may use it)."""
+        outs: list = []
+        into = outs if into is None else into
         try:
-            out = fn()
-            desc = self.engine.describe(out)  # runs what fn queued: its errors are raised here
+            for expr, fn in steps:
+                out = fn()
+                if getattr(out, "_label", "") is None:
+                    out._label = expr
+                outs.append(out) if into is outs else (outs.append(out), into.append(out))
+            self.engine.flush()  # runs what the steps queued: their errors are raised here
         except Exception as exc:  # not BaseException: the task timeout must get through
-            fail(self.explain(exc, expr))
-        if desc.get("t") != "V":
-            kind = _KIND.get(desc.get("t"), desc.get("c", "object"))
-            shown = fmt(desc["v"]) if desc.get("t") in ("f", "i", "b") else desc.get("r", "")
-            extra = ": does the method end with `return out`?" if kind == "None" else ""
-            fail(f"{expr} returned {kind} {shown}".rstrip() + f", expected a {self.name}{extra}")
-        return out
+            self._check_kinds(steps, outs)  # an earlier step that gave no Value explains a later error
+            fail(self.explain(exc, self._step_of(exc, steps, outs)))
+        self._check_kinds(steps, outs)
+        return outs
+
+    @staticmethod
+    def _step_of(exc: Exception, steps, outs) -> str:
+        """The text of the step an error belongs to: the value it was raised for, else the first
+        step whose value did not get made, else the step that was running."""
+        culprit = getattr(exc, "culprit", None)
+        if culprit is not None:
+            return culprit._label
+        for (expr, _), out in zip(steps, outs):
+            if getattr(out, "_error", None) is not None:
+                return expr
+        return steps[min(len(outs), len(steps) - 1)][0]
+
+    def _check_kinds(self, steps, outs) -> None:
+        for (expr, _), out in zip(steps, outs):
+            desc = getattr(out, "_desc", None) if hasattr(out, "_engine_") else self.engine.describe(out)
+            if desc is None:
+                return  # not run: an earlier step raised
+            if desc.get("t") != "V":
+                kind = _KIND.get(desc.get("t"), desc.get("c", "object"))
+                shown = fmt(desc["v"]) if desc.get("t") in ("f", "i", "b") else desc.get("r", "")
+                extra = ": does the method end with `return out`?" if kind == "None" else ""
+                fail(f"{expr} returned {kind} {shown}".rstrip() + f", expected a {self.name}{extra}")
 
     def call(self, expr: str, fn: Callable[[], object]):
         """fn() with exceptions explained; any result."""
@@ -224,8 +260,10 @@ class Kit:
         """Read .data and .grad of many values in one round trip (kept until the next command)."""
         self.engine.prefetch(values, names)
 
-    def backward(self, out, name: str = "out") -> None:
-        self.call(f"{name}.backward()", out.backward)
+    def backward(self, out, name: str = "out", read=()) -> None:
+        """out.backward(), explained if it raises; data and grad of the values in ``read`` are read
+        in the same request."""
+        self.call(f"{name}.backward()", lambda: self.engine.call_method(out, "backward", read=read))
 
     def data(self, v, name: str) -> float:
         return self._number(v, "data", name)
@@ -355,7 +393,6 @@ def check_op(kit: Kit, op: str, x, y=None, form: str = "nn") -> None:
         if kit.same(c, v):
             fail(f"{where} returned {name} itself: every operation must return a new {V} "
                  f"(out = {V}(...)) and leave its inputs unchanged")
-    kit.prefetch([c] + [v for _, v, _, _ in inputs])
     for name, v, value, _ in inputs:
         now = kit.data(v, name)
         if now != float(value):
@@ -386,8 +423,7 @@ def check_op(kit: Kit, op: str, x, y=None, form: str = "nn") -> None:
         g0 = kit.grad(v, name)
         if g0 != 0:
             fail(f"{where}: {name}.grad is {fmt(g0)} before backward(), expected 0: grad must start at 0")
-    kit.backward(c, "c")
-    kit.prefetch([c] + [v for _, v, _, _ in inputs], ("grad",))
+    kit.backward(c, "c", read=[c] + [v for _, v, _, _ in inputs])
     seed = kit.grad(c, "c")
     if seed != 1:
         fail(f"{where}; c.backward() left c.grad = {fmt(seed)}, expected 1: backward() starts with self.grad = 1")

@@ -193,10 +193,8 @@ def check_program(kit: Kit, prog: Program, hint: str = "") -> None:
     listing = prog.text(V)
     n = len(prog.leaves)
     vals = [kit.new(x, prog.names[i]) for i, x in enumerate(prog.leaves)]
-    for j in range(len(prog.steps)):
-        vals.append(kit.do(prog.line(j, V), lambda j=j: prog.apply(j, vals, kit.V)))
+    kit.do_all([(prog.line(j, V), lambda j=j: prog.apply(j, vals, kit.V)) for j in range(len(prog.steps))], into=vals)
     want = prog.oracle()
-    kit.prefetch(vals)
 
     def explain(problem: str, probes: set[str], generic: str = "") -> None:
         cause = checks.diagnose(kit, probes)
@@ -214,8 +212,7 @@ def check_program(kit: Kit, prog: Program, hint: str = "") -> None:
     _check_leaves_unchanged(kit, prog, vals, listing, "building the graph")
 
     out = vals[-1]
-    kit.backward(out, prog.out)
-    kit.prefetch(vals[:n] + [out])
+    kit.backward(out, prog.out, read=vals[:n] + [out])
     _check_leaves_unchanged(kit, prog, vals, listing, f"{prog.out}.backward()")
     seed = kit.grad(out, prog.out)
     if seed != 1:
@@ -273,7 +270,7 @@ def check_function(kit: Kit, f, leaves: dict, listing: str, probes=(), hint: str
     if not value:
         fail(f"the result of\n{listing}\nis {kit.kind(out)}, expected a {kit.name}")
     want, _ = _oracle(f, list(leaves.values()))
-    kit.prefetch([*xs, out])
+    kit.prefetch([*xs, out], ("data",))
     for name, x, value in zip(names, xs, leaves.values()):
         now = kit.data(x, name)
         if now != float(value):
@@ -283,8 +280,7 @@ def check_function(kit: Kit, f, leaves: dict, listing: str, probes=(), hint: str
     if not close(got, want.v):
         g, e = fmt2(got, want.v)
         _explain(kit, f"the output's data is {g}, expected {e}", listing, probes, "")
-    kit.backward(out, "out")
-    kit.prefetch(xs, ("grad",))
+    kit.backward(out, "out", read=xs)
     wrong = []
     for i, (name, x) in enumerate(zip(names, xs)):
         g = kit.grad(x, name)

@@ -34,6 +34,10 @@ class RemoteError(Exception):
     info: dict | None = None
     """For a failed import: its kind (syntax, missing, exit, memory, raised) and details."""
     limit_after: int | None = None
+    culprit = None
+    """The proxy whose queued command raised, when it was one the test labelled (Kit.new, Kit.do)."""
+    step: int | None = None
+    """In a batch (Engine.batch), the index of the step that raised."""
 
     def __str__(self) -> str:
         return self._message
@@ -84,13 +88,13 @@ class _Unsendable(Exception):
 
 
 # -- proxies -------------------------------------------------------------------------------------------
-_OWN = frozenset({"_engine_", "_h", "_gen", "_desc", "_cache", "_epoch", "_error"})
+_OWN = frozenset({"_engine_", "_h", "_gen", "_desc", "_cache", "_epoch", "_error", "_label"})
 
 
 class RemoteValue:
     """A value of the learner's engine. Each engine has its own subclass, named like the learner's class."""
 
-    __slots__ = ("_engine_", "_h", "_gen", "_desc", "_cache", "_epoch", "_error", "__weakref__")
+    __slots__ = ("_engine_", "_h", "_gen", "_desc", "_cache", "_epoch", "_error", "_label", "__weakref__")
     _engine: "Engine"
 
     def __init__(self, data):  # Value(2.0) in a hidden test
@@ -231,6 +235,7 @@ class Engine:
         self.modules = modules or {}
         """Logical module name -> the module name the learner sees (for messages)."""
         self.worker: WorkerProcess | None = None
+        self._spawned: WorkerProcess | None = None
         self.hello: dict = {}
         self.generation = 0
         self.epoch = 0
@@ -246,15 +251,21 @@ class Engine:
         """Called with each new worker's hello (the plugin reports missing confinement once)."""
 
     # -- the process ---------------------------------------------------------------------------
+    def prestart(self) -> None:
+        """Start the worker now without waiting for it: its start-up overlaps the judge's own."""
+        if self.worker is None and self._spawned is None:
+            self._spawned = self._start()
+
     def ensure(self) -> WorkerProcess:
         if self.worker is None:
-            worker = self._start()
+            worker, self._spawned = self._spawned or self._start(), None
             try:
                 self.hello = worker.start(self.meter)
             except BaseException:
                 worker.stop()
                 raise
             self.worker = worker
+            self._imported: set[str] = set()  # modules this worker has imported (kept across tests)
             self._new_scope()
             if self.on_start:
                 self.on_start(self.hello)
@@ -278,9 +289,10 @@ class Engine:
         self._new_scope()
 
     def close(self) -> None:
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker = None
+        for worker in (self.worker, self._spawned):
+            if worker is not None:
+                worker.stop()
+        self.worker = self._spawned = None
         self._new_scope()
 
     # -- sending -------------------------------------------------------------------------------
@@ -291,7 +303,7 @@ class Engine:
             self.ensure()
         self._next += 1
         proxy._engine_, proxy._h, proxy._gen, proxy._desc = self, self._next, self.generation, None
-        proxy._cache, proxy._epoch, proxy._error = None, -1, None
+        proxy._cache, proxy._epoch, proxy._error, proxy._label = None, -1, None, None
 
     def _enqueue(self, command: list, proxy=None) -> None:
         self._queue.append(command)
@@ -306,15 +318,21 @@ class Engine:
         if self._queue:
             self.send([])
 
-    def send(self, commands: list) -> list:
-        """Run the queued commands and then ``commands``; the results of ``commands``."""
+    def send(self, commands: list, read=()) -> list:
+        """Run the queued commands and then ``commands``; the results of ``commands``.
+
+        At the end of the request the worker also reads data and grad of every value in ``read`` and
+        of every labelled value just made (Kit.new, Kit.do): the numbers as they are after the whole
+        request, which is what a hidden test reads next."""
         worker = self.ensure()
         free = [[wire.FREE, sorted(self._dead)]] if self._dead else []
         self._dead.clear()
         queued, proxies = self._queue[:], self._queued[:]
         self._queue.clear()
         self._queued.clear()
-        batch = free + queued + commands
+        reads = list(dict.fromkeys([*read, *(p for p in proxies if p is not None and p._label is not None)]))
+        tail = [[wire.READ, [self.enc(p) for p in reads], ["data", "grad"]]] if reads else []
+        batch = free + queued + commands + tail
         self.epoch += 1
         try:
             reply = worker.exchange(batch, self.meter)
@@ -333,17 +351,29 @@ class Engine:
                 self._resolve(proxy, desc)
         error = reply.get("e")
         if error is not None:
-            exc = remote_exception(error) if isinstance(error, dict) else ProtocolViolation(str(error))
-            if isinstance(error, dict) and error.get("type") == wire.PROTOCOL_ERROR:
-                raise ProtocolViolation(f"the engine worker did not understand a request: {error.get('msg')}")
-            failed = error.get("i", 0) - len(free) if isinstance(error, dict) else 0
-            for proxy in proxies[max(failed, 0):]:
-                if proxy is not None:
-                    proxy._error = exc
-            raise exc
-        if len(results) != len(queued) + len(commands):
+            self._raise(error, len(free), proxies, len(queued))
+        if len(results) != len(queued) + len(commands) + len(tail):
             raise ProtocolViolation("the engine answered a different number of commands than it was sent")
-        return results[len(queued):]
+        if tail:
+            self._cache_rows(reads, results[-1], ("data", "grad"))
+        return results[len(queued):len(queued) + len(commands)]
+
+    def _raise(self, error, skipped: int, proxies: list, queued: int):
+        if not isinstance(error, dict):
+            raise ProtocolViolation(str(error))
+        if error.get("type") == wire.PROTOCOL_ERROR:
+            raise ProtocolViolation(f"the engine worker did not understand a request: {error.get('msg')}")
+        exc = remote_exception(error)
+        failed = max(int(error.get("i", 0)) - skipped, 0)
+        for proxy in proxies[failed:]:
+            if proxy is not None:
+                proxy._error = exc
+        if failed < len(proxies):
+            culprit = proxies[failed]
+            exc.culprit = culprit if getattr(culprit, "_label", None) is not None else None
+        else:
+            exc.step = failed - queued
+        raise exc
 
     def send_one(self, command: list):
         return self.send([command])[0]
@@ -410,7 +440,7 @@ class Engine:
                 proxy = object.__new__(cls)
                 proxy._engine_, proxy._h, proxy._gen, proxy._desc = self, handle, self.generation, desc
                 if t == "V":
-                    proxy._cache, proxy._epoch, proxy._error = None, -1, None
+                    proxy._cache, proxy._epoch, proxy._error, proxy._label = None, -1, None, None
                 self._proxies[handle] = proxy
             else:
                 proxy._desc = desc
@@ -441,15 +471,40 @@ class Engine:
         t = self.enc(target)
         return self._made(lambda h: [wire.METHOD, h, t, name, [], {}, None])
 
+    def fold(self, start, steps, times: int) -> RemoteValue:
+        """x = start, then ``times`` times x = x op operand for each (op, operand) of steps, run in the
+        worker as one command: a chain of 10,000 nodes without 10,000 commands."""
+        a = self.enc(start)
+        encoded = [[symbol, self.enc(operand)] for symbol, operand in steps]
+        return self._made(lambda h: [wire.FOLD, h, a, encoded, int(times)])
+
     def sum(self, items) -> RemoteValue:
         """Python's sum(items) run in the worker, so 0 + a goes through the learner's __radd__."""
         encoded = [self.enc(v) for v in items]
         return self._made(lambda h: [wire.SUM, h, encoded])
 
-    def call_method(self, target, name: str, args=(), kwargs=None, options=None):
-        desc = self.send_one([wire.METHOD, None, self.enc(target), name, self.enc(list(args)),
-                              {k: self.enc(v) for k, v in (kwargs or {}).items()}, options])
+    def call_method(self, target, name: str, args=(), kwargs=None, options=None, read=()):
+        """target.name(*args, **kwargs) now; the values in ``read`` are read after it, in the same request."""
+        desc = self.send([[wire.METHOD, None, self.enc(target), name, self.enc(list(args)),
+                           {k: self.enc(v) for k, v in (kwargs or {}).items()}, options]], read)[0]
         return self.wrap(desc)
+
+    def batch(self, steps, raw: bool = False) -> list:
+        """Several sets and calls in one request, in order: ("set", target, name, value) or ("call",
+        target, args). The results of the calls (their descriptors, with raw: each as it was when that
+        call returned, even if a later call changed the same object). An error carries the index of
+        its step (.step)."""
+        commands = []
+        for step in steps:
+            if step[0] == "set":
+                _, target, name, value = step
+                commands.append([wire.SET, self.enc(target), name, self.enc(value)])
+            else:
+                _, target, args = step
+                commands.append([wire.CALL, None, self.enc(target), self.enc(list(args)), {}])
+        results = self.send(commands)
+        calls = [r for r, step in zip(results, steps) if step[0] == "call"]
+        return calls if raw else [self.wrap(r) for r in calls]
 
     def backward_at_baseline_limit(self, target) -> int:
         """target.backward() at the recursion limit the worker had before the learner's code ran; the
@@ -483,7 +538,10 @@ class Engine:
         proxies = [p for p in proxies if isinstance(p, RemoteValue)]
         if not proxies:
             return
-        rows = self.send_one([wire.READ, [self.enc(p) for p in proxies], list(names)])
+        self._cache_rows(proxies, self.send_one([wire.READ, [self.enc(p) for p in proxies], list(names)]), names)
+
+    def _cache_rows(self, proxies, rows, names) -> None:
+        """Keep the plain numbers a READ returned, until the next command."""
         for proxy, row in zip(proxies, rows):
             cache = {}
             for name, desc in zip(names, row):
@@ -514,6 +572,15 @@ class Engine:
         return self.describe(x).get("t") == "V"
 
     def same(self, a, b) -> bool:
+        """a is b, in the worker. Two values the judge made are told apart without asking: a value
+        is adopted with "same" when its object already had a handle, so two without it that have
+        different handles are different objects."""
+        if all(isinstance(x, RemoteValue) and x._h > 0 and x._gen == self.generation for x in (a, b)):
+            if a._desc is None or b._desc is None:
+                self.flush()
+            if isinstance(a._desc, dict) and isinstance(b._desc, dict) \
+                    and "same" not in a._desc and "same" not in b._desc:
+                return a._h == b._h
         return bool(self.send_one([wire.SAME, self.enc(a), self.enc(b)]))
 
     def value_class_has(self, name: str) -> bool:
@@ -523,14 +590,20 @@ class Engine:
 
     def module(self, logical: str) -> RemoteModule:
         """One of the learner's modules, imported in the worker (a failed import raises its error)."""
-        self.send_one([wire.IMPORT, logical])
+        self.ensure()
+        if logical not in self._imported:
+            self.send_one([wire.IMPORT, logical])
+            self._imported.add(logical)
         return RemoteModule(self, logical, self.modules.get(logical, logical))
 
     def value_class(self) -> type:
         """The proxy class standing for the learner's Value, named like it."""
-        cls = self.attr(RemoteModule(self, "engine", self.modules.get("engine", "engine")), "Value")
-        name = getattr(cls, "__name__", "Value") if isinstance(cls, RemoteObject) else "Value"
-        self.Value.__name__ = self.Value.__qualname__ = str(name)
+        self.ensure()
+        if "Value" not in self._imported:  # once per worker: its class does not change
+            cls = self.attr(RemoteModule(self, "engine", self.modules.get("engine", "engine")), "Value")
+            name = getattr(cls, "__name__", "Value") if isinstance(cls, RemoteObject) else "Value"
+            self.Value.__name__ = self.Value.__qualname__ = str(name)
+            self._imported.add("Value")
         return self.Value
 
     def trace(self, model, x):

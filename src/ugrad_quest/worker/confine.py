@@ -37,11 +37,9 @@ import ctypes
 import errno
 import functools
 import os
-import platform
 import signal
 import stat
 import sys
-from dataclasses import asdict, dataclass, field
 
 EXIT_ORPHANED = 70
 """Exit code when the judge that started us is already gone (we were adopted before pdeathsig was set)."""
@@ -184,24 +182,37 @@ SYSTEM_READ_PATHS = (
 """Shared libraries, the loader's cache, the time zone, the CPU count and our own /proc entry."""
 
 
-@dataclass(frozen=True)
+_POLICY_FIELDS = {
+    "read": (), "write": (), "hide": (), "memory_bytes": 4 * 2**30, "file_bytes": 256 * 2**20,
+    "open_files": 256, "parent_pid": None,
+}
+
+
 class Policy:
-    read: tuple[str, ...] = ()
+    """What the worker may do. (A plain class, not a dataclass: the worker starts on every check, and
+    dataclasses pulls in inspect, about a third of its start-up.)"""
+
+    read: tuple[str, ...]
     """Files and folders the worker may read and execute (folders: everything beneath)."""
-    write: tuple[str, ...] = ()
+    write: tuple[str, ...]
     """Folders the worker may read and change beneath (create, remove, truncate, write)."""
-    hide: tuple[str, ...] = ()
+    hide: tuple[str, ...]
     """Paths beneath some read folder whose files stay unreadable; the folder can still be listed."""
-    memory_bytes: int | None = 4 * 2**30
+    memory_bytes: int | None
     """RLIMIT_AS, soft = hard."""
-    file_bytes: int | None = 256 * 2**20
+    file_bytes: int | None
     """RLIMIT_FSIZE, soft = hard."""
-    open_files: int | None = 256
+    open_files: int | None
     """RLIMIT_NOFILE, soft = hard."""
-    parent_pid: int | None = None
+    parent_pid: int | None
     """Die with this process; exit at once with EXIT_ORPHANED if it is already not our parent."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, **fields) -> None:
+        unknown = set(fields) - set(_POLICY_FIELDS)
+        if unknown:
+            raise TypeError(f"Policy has no field {sorted(unknown)[0]!r}")
+        for name, default in _POLICY_FIELDS.items():
+            object.__setattr__(self, name, fields.get(name, default))
         # The judge builds policies from JSON: accept lists and path objects, keep tuples of str.
         for name in ("read", "write", "hide"):
             paths = getattr(self, name)
@@ -213,20 +224,40 @@ class Policy:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ValueError(f"Policy.{name} must be a non-negative int or None, not {value!r}")
 
+    def __setattr__(self, name, value):
+        raise AttributeError("a Policy cannot be changed")
 
-@dataclass
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Policy) and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return "Policy(" + ", ".join(f"{k}={v!r}" for k, v in vars(self).items()) + ")"
+
+
 class Report:
-    landlock_abi: int = 0
-    """The Landlock ABI the ruleset was built for; 0 when Landlock was not applied."""
-    seccomp: bool = False
-    capabilities_dropped: bool = False
-    """True when we had capabilities and dropped them all (root), or had none."""
-    limits: bool = False
-    missing: list[str] = field(default_factory=list)
-    """One short reason per protection that could not be applied."""
+    """What apply() could put in place."""
+
+    def __init__(self, landlock_abi: int = 0, seccomp: bool = False, capabilities_dropped: bool = False,
+                 limits: bool = False, missing: list[str] | None = None):
+        self.landlock_abi = landlock_abi
+        """The Landlock ABI the ruleset was built for; 0 when Landlock was not applied."""
+        self.seccomp = seccomp
+        self.capabilities_dropped = capabilities_dropped
+        """True when we had capabilities and dropped them all (root), or had none."""
+        self.limits = limits
+        self.missing = [] if missing is None else missing
+        """One short reason per protection that could not be applied."""
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "confined": self.confined}
+        return {"landlock_abi": self.landlock_abi, "seccomp": self.seccomp,
+                "capabilities_dropped": self.capabilities_dropped, "limits": self.limits,
+                "missing": list(self.missing), "confined": self.confined}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Report) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"Report({self.to_dict()!r})"
 
     @property
     def confined(self) -> bool:
@@ -592,7 +623,7 @@ def _filter(arch: str, pid: int) -> list[tuple[int, int, int, int]]:
 
 
 def _seccomp(missing: list[str]) -> bool:
-    arch = platform.machine()
+    arch = os.uname().machine
     if arch not in SYSCALLS or sys.maxsize < 2**32:
         bits = 64 if sys.maxsize > 2**32 else 32
         missing.append(f"no seccomp filter for {arch} with a {bits}-bit Python (written for 64-bit x86_64 and aarch64)")

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 import faulthandler
 import importlib
-import importlib.util
 import json
 import numbers
 import operator
 import os
 import signal
 import sys
-import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from ugrad_quest.worker import confine, wire
 
@@ -32,22 +28,23 @@ REPR_LIMIT = 200
 STRING_LIMIT = 10_000
 
 
-@dataclass
 class Config:
-    workspace: str
-    """Put first on sys.path: the learner's package is imported from here (or, if absent, from site-packages)."""
-    modules: dict
-    """Logical name (engine, nn, train) -> a module name to import, or {"file": path, "name": module name}."""
-    value: list
-    """[logical module, class name] of the engine's Value class: its instances are described as values."""
-    reply_fd: int
-    dump_fd: int
-    """Where faulthandler writes every thread's stack on SIGUSR1 (the judge asks before it stops us)."""
-    judge_pid: int
-    tmp: str
-    policy: dict = field(default_factory=dict)
-    learner_roots: list = field(default_factory=list)
-    """Folders whose files are the learner's (the workspace, or an installed package's parent)."""
+    """What the judge tells a worker at start (JSON on its command line). A plain class: the worker
+    starts on every check, and dataclasses or pathlib would add a third to its start-up."""
+
+    def __init__(self, workspace: str, modules: dict, value: list, reply_fd: int, dump_fd: int, judge_pid: int,
+                 tmp: str, policy: dict | None = None, learner_roots: list | None = None):
+        self.workspace = workspace
+        """Put first on sys.path: the learner's package is imported from here (or, if absent, from site-packages)."""
+        self.modules = modules
+        """Logical name (engine, nn, train) -> a module name to import, or {"file": path, "name": module name}."""
+        self.value = value
+        """[logical module, class name] of the engine's Value class: its instances are described as values."""
+        self.reply_fd, self.dump_fd, self.judge_pid, self.tmp = reply_fd, dump_fd, judge_pid, tmp
+        """dump_fd: where faulthandler writes every thread's stack on SIGUSR1 (the judge asks before it stops us)."""
+        self.policy = policy or {}
+        self.learner_roots = learner_roots or []
+        """Folders whose files are the learner's (the workspace, or an installed package's parent)."""
 
 
 class ProtocolError(Exception):
@@ -72,7 +69,7 @@ class Worker:
         self.failed: dict[str, dict] = {}
         self.value_cls = None
         self.baseline_limit = sys.getrecursionlimit()
-        self.roots = [str(Path(r).resolve()) for r in config.learner_roots]
+        self.roots = [os.path.realpath(r) for r in config.learner_roots]
 
     # -- handles -------------------------------------------------------------------------------
     def adopt(self, obj, out: int | None) -> tuple[int, int | None]:
@@ -142,8 +139,10 @@ class Worker:
             if isinstance(spec, dict):  # a file of the quest's own, e.g. the optimize baseline
                 module = sys.modules.get(spec["name"])
                 if module is None:
-                    loader = importlib.util.spec_from_file_location(spec["name"], spec["file"])
-                    module = importlib.util.module_from_spec(loader)
+                    from importlib import util as import_util
+
+                    loader = import_util.spec_from_file_location(spec["name"], spec["file"])
+                    module = import_util.module_from_spec(loader)
                     sys.modules[spec["name"]] = module
                     loader.loader.exec_module(module)
             else:
@@ -163,7 +162,10 @@ class Worker:
         file = getattr(module, "__file__", None)
         if not file or "." not in module.__name__:
             return []
-        return [str(Path(file).resolve().parents[module.__name__.count(".")])]
+        root = os.path.realpath(file)
+        for _ in range(module.__name__.count(".") + 1):
+            root = os.path.dirname(root)
+        return [root]
 
     def import_info(self, exc: BaseException, name: str) -> dict:
         info: dict = {"module": name}
@@ -197,13 +199,9 @@ class Worker:
         if value_cls is not None and type(obj) is value_cls:  # the common case, first
             handle, same = self.adopt(obj, out)
             desc = {"t": "V", "h": handle}
-            number = self.plain_number(obj, "data")
-            if number is not None:
-                desc["d"] = number
-            number = self.plain_number(obj, "grad")
-            if number is not None:
-                desc["g"] = number
-            if same is not None:
+            if out is None:
+                self.add_numbers(obj, desc)
+            elif same is not None:
                 desc["same"] = same
             return desc
         plain = self.plain(obj)
@@ -217,10 +215,8 @@ class Worker:
         handle, same = self.adopt(obj, out)
         if value_cls is not None and isinstance(obj, value_cls):
             desc = {"t": "V", "h": handle}
-            for key, attr in (("d", "data"), ("g", "grad")):
-                number = self.plain_number(obj, attr)
-                if number is not None:
-                    desc[key] = number
+            if out is None:
+                self.add_numbers(obj, desc)
         else:
             name = getattr(obj, "__name__", None) if isinstance(obj, type) or callable(obj) else None
             desc = {"t": "o", "h": handle, "c": type(obj).__name__, "r": safe_repr(obj), "call": callable(obj)}
@@ -253,6 +249,16 @@ class Worker:
             return {"t": "l" if isinstance(obj, list) else "u", "v": [self.describe(x) for x in obj]}
         return None
 
+    def add_numbers(self, obj, desc: dict) -> None:
+        """A value we hand out carries its data and grad when they are plain numbers: the judge reads
+        them next, and need not ask. (Values the judge made are read at the end of its request.)"""
+        number = self.plain_number(obj, "data")
+        if number is not None:
+            desc["d"] = number
+        number = self.plain_number(obj, "grad")
+        if number is not None:
+            desc["g"] = number
+
     @staticmethod
     def plain_number(obj, attr: str):
         """obj.attr when it is a plain int or float: sent along so the judge need not ask for it."""
@@ -268,16 +274,18 @@ class Worker:
         if not filename:
             return None
         try:
-            path = str(Path(filename).resolve())
+            path = os.path.realpath(filename)
         except (OSError, ValueError):
             return None
         for root in self.roots:
             if path.startswith(root + os.sep):
-                return Path(path[len(root) + 1:]).as_posix()
+                return path[len(root) + 1:].replace(os.sep, "/")
         return None
 
     def where(self, exc: BaseException) -> list | None:
         """[file, line, function] of the deepest frame in the learner's files."""
+        import traceback  # only when something raised: not on the start-up path
+
         found = None
         try:
             frames = traceback.extract_tb(exc.__traceback__)
@@ -313,9 +321,10 @@ class Worker:
                 results.append(self.command(command))
             except BaseException as exc:  # noqa: BLE001 - everything the learner raises is reported
                 error = self.error(index, exc)
-                limit = getattr(exc, "_ugrad_limit_after", None)
-                if limit is not None:
-                    error["limit_after"] = limit
+                for attr, key in (("_ugrad_limit_after", "limit_after"), ("_ugrad_call", "call")):
+                    extra = getattr(exc, attr, None)
+                    if extra is not None:
+                        error[key] = extra
                 exc.__traceback__ = None  # a RecursionError's thousand frames: let them go now
                 return {"r": results, "e": error}
         return {"r": results}
@@ -353,6 +362,13 @@ class Worker:
         if op == wire.IOP:
             _, out, symbol, left, right = c
             return self.describe(IN_PLACE[symbol](self.arg(left), self.arg(right)), out)
+        if op == wire.FOLD:  # a long chain in one command: x = x * k; x = x + 1, ten thousand times
+            _, out, start, steps, times = c
+            x, steps = self.arg(start), [(BINARY[symbol], self.arg(operand)) for symbol, operand in steps]
+            for _ in range(int(times)):
+                for fn, operand in steps:
+                    x = fn(x, operand)
+            return self.describe(x, out)
         if op == wire.SUM:
             _, out, items = c
             return self.describe(sum(self.arg(items)), out)
@@ -380,7 +396,14 @@ class Worker:
         if op == wire.REPEAT:
             _, target, arglists = c
             fn, calls = self.arg(target), [self.arg(a) for a in arglists]
-            return [self.describe(fn(*args)) for args in calls]
+            results = []
+            for i, args in enumerate(calls):
+                try:
+                    results.append(self.describe(fn(*args)))
+                except BaseException as exc:
+                    exc._ugrad_call = i  # which call of the repeat failed
+                    raise
+            return results
         raise ProtocolError(f"unknown command {op!r}")
 
     def read(self, obj, name: str) -> dict:
@@ -486,12 +509,11 @@ def policy(config: Config) -> confine.Policy:
     tool's own files (its hidden tests, its plugin), whatever folder they were installed in."""
     import ugrad_quest
 
-    asked = config.policy
-    tool = str(Path(ugrad_quest.__file__).resolve().parent)
-    return confine.Policy(read=(*confine.default_read_paths(), *asked.get("read", ())),
-                          write=tuple(asked.get("write", ())), hide=(tool, *asked.get("hide", ())),
-                          memory_bytes=asked.get("memory_bytes", confine.Policy.memory_bytes),
-                          parent_pid=config.judge_pid)
+    asked = dict(config.policy)
+    tool = os.path.dirname(os.path.realpath(ugrad_quest.__file__))
+    asked["read"] = (*confine.default_read_paths(), *asked.get("read", ()))
+    asked["hide"] = (tool, *asked.get("hide", ()))
+    return confine.Policy(**asked, parent_pid=config.judge_pid)
 
 
 def main(argv: list[str]) -> None:

@@ -11,7 +11,6 @@ never counted as the learner's. A ``meter`` decides what that usage means (runne
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import json
 import os
 import re
@@ -68,7 +67,7 @@ NO_METER = _NoMeter()
 def _cpu_clock(pid: int):
     """A function returning the CPU seconds of process pid, read from the kernel."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library is already loaded: no find_library (it forks ldconfig)
         clock = ctypes.c_int()
         if libc.clock_getcpuclockid(pid, ctypes.byref(clock)) == 0:
             clock_id = clock.value

@@ -43,6 +43,7 @@ OP = "op"            # [OP, out, symbol, left, right]                -> descript
 NEG = "neg"          # [NEG, out, operand]                           -> descriptor
 IOP = "iop"          # [IOP, out, symbol, left, right]               -> descriptor  (x += y: Python's in-place protocol)
 SUM = "sum"          # [SUM, out, [items]]                           -> descriptor  (Python's sum(): 0 + a + b ...)
+FOLD = "fold"        # [FOLD, out, start, [[symbol, operand], ...], n] -> descriptor (x = start; n times: x = x op operand, each)
 SET = "set"          # [SET, target, name, value]                    -> null
 READ = "read"        # [READ, [targets], [names]]                    -> [[descriptor per name] per target]
 SAME = "same"        # [SAME, a, b]                                  -> bool (a is b)
