@@ -3,11 +3,12 @@
 For each fixture engine (tests/fixtures/engines/optimize/NAME) it runs `quest check optimize` as the
 runner does (every task, a fresh child process each time) RUNS times, one after the other, and prints
 per run: the wall time of the whole check, the overall ratio and the ratio per workload, and the
-highest tier reached. Then, with --direct, one measurement straight from testkit.speed, for the ms
-per step of each side on each workload. The product promise: the same engine lands in the same tier
-every time unless its ratio is within 10% of a tier's threshold, and a check takes under 60 s.
+highest tier reached. With --busy N each run is repeated beside N busy-loop processes: the ratios
+are CPU-time ratios, so they should agree with the idle ones (the promise: within 10%). The product
+promise: the same engine lands in the same tier every time unless its ratio is within 10% of a
+tier's threshold, and a check takes under 60 s.
 
-    python bench/optimize_stability.py [--runs 3] [--direct] [NAME_OR_PATH ...]     (default: fast plain)
+    python bench/optimize_stability.py [--runs 3] [--busy 4] [NAME_OR_PATH ...]     (default: fast plain)
 
 A NAME is a fixture under tests/fixtures/engines/optimize/; a path is any workspace holding ugrad/.
 """
@@ -15,7 +16,9 @@ A NAME is a fixture under tests/fixtures/engines/optimize/; a path is any worksp
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -55,46 +58,51 @@ def near_threshold(ratio: float) -> str:
     return f" (within 10% of {near[0]}x)" if near else ""
 
 
-def direct(name: str) -> None:
-    """ms per step of each side on each workload, from one measurement made here."""
-    sys.dont_write_bytecode = True  # nothing left behind in quests/
-    sys.path.insert(0, str(ROOT / "quests" / "optimize" / "hidden"))
-    import _workloads
+def _spin() -> None:
+    while True:
+        pass
 
-    from ugrad_quest.testkit import speed, state
 
-    state.WORKSPACE, state.PACKAGE = str(workspace(name)), "ugrad"
-    timing = speed.compare(ROOT / "quests" / "optimize" / "hidden" / "_workloads.py",
-                           tuple(w.name for w in _workloads.WORKLOADS), seed=1, budget=60)
-    for w in timing.workloads:
-        print(f"    {w:9s} baseline {speed.fmt_ms(timing.ms(speed.BASELINE, w)):>6} ms/step, "
-              f"{name} {speed.fmt_ms(timing.ms(speed.LEARNER, w)):>6} ms/step: {speed.fmt_ratio(timing.ratio(w))}"
-              f"  (baseline samples {[round(1000 * s) for s in timing.seconds[speed.BASELINE][w]]})")
-    print(f"    {timing.rounds} rounds{'; ' + timing.stopped_early if timing.stopped_early else ''}")
+def checks(name: str, busy: int) -> tuple[float, dict[str, str], str]:
+    """one_check, beside `busy` busy-loop processes (none: an idle machine)."""
+    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(busy)]
+    for p in procs:
+        p.start()
+    try:
+        return one_check(name)
+    finally:
+        for p in procs:
+            p.kill()
+            p.join()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", default=["fast", "plain"])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--direct", action="store_true", help="also print ms/step per workload and side")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="also run each check beside N busy loops, interleaved with the idle runs")
     args = parser.parse_args()
     for name in args.names:
         print(f"{name}:")
-        tiers, ratios = set(), []
+        tiers, ratios = set(), {0: [], args.busy: []}
         for run in range(1, args.runs + 1):
-            wall, statuses, report = one_check(name)
-            m = RATIO.search(report)
-            ratio = float(m.group(1)) if m else float("nan")
-            ratios.append(ratio)
-            tiers.add(tier(statuses))
-            detail = m.group(2) if m else report
-            print(f"  run {run}: {wall:5.1f} s  {ratio:6.2f}x ({detail}){near_threshold(ratio)}  "
-                  f"highest tier: {tier(statuses)}  still-correct: {statuses.get('still-correct')}")
+            for busy in ([0, args.busy] if args.busy else [0]):
+                wall, statuses, report = checks(name, busy)
+                m = RATIO.search(report)
+                ratio = float(m.group(1)) if m else float("nan")
+                ratios[busy].append(ratio)
+                tiers.add(tier(statuses))
+                detail = m.group(2) if m else report
+                where = f"beside {busy} busy loops" if busy else "idle"
+                print(f"  run {run} {where}: {wall:5.1f} s  {ratio:6.2f}x ({detail}){near_threshold(ratio)}  "
+                      f"highest tier: {tier(statuses)}  still-correct: {statuses.get('still-correct')}", flush=True)
         verdict = "same tier every run" if len(tiers) == 1 else f"tiers differ: {sorted(tiers)}"
-        print(f"  ratios {', '.join(f'{r:.2f}x' for r in ratios)}: {verdict}")
-        if args.direct:
-            direct(name)
+        print(f"  idle ratios {', '.join(f'{r:.2f}x' for r in ratios[0])}: {verdict}")
+        if args.busy:
+            idle, loaded = statistics.median(ratios[0]), statistics.median(ratios[args.busy])
+            print(f"  median idle {idle:.2f}x, beside {args.busy} busy loops {loaded:.2f}x: "
+                  f"{abs(loaded - idle) / idle:.1%} apart")
 
 
 if __name__ == "__main__":

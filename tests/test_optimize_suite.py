@@ -33,6 +33,7 @@ def F(substring: str) -> tuple[str, str]:
 
 
 NOT_TIMED = "not timed: speed counts once train_step computes the baseline's step"
+IDLE = "the timed steps must compute the same step as the checked ones"
 HOW_FAR = re.compile(r"2x needs <= [\d.]+ ms/step: your step must get [\d.]+x faster")
 
 # workspace: statuses of still-correct, speedup-2x, -5x, -10x, -25x
@@ -48,6 +49,8 @@ EXPECTED: dict[str, tuple] = {
                     F(NOT_TIMED), F(NOT_TIMED)),
     "shared_graph": (F("trained just before; a graph kept between calls belongs to one model"), F(NOT_TIMED),
                      F(NOT_TIMED), F(NOT_TIMED), F(NOT_TIMED)),
+    # honest while checked, idle while timed: the judge replays every timed step
+    "idle_when_timed": (P, F(IDLE), F(IDLE), F(IDLE), F(IDLE)),
 }
 
 

@@ -70,14 +70,70 @@ def neurons(model):
             yield i, j, neuron
 
 
-def set_weights(model, seed: int) -> None:
-    """Seeded weights, uniform in +-1/sqrt(fan-in) (so wide nets stay finite), small biases."""
+def initial_weights(nin: int, nouts, seed: int) -> list[list[tuple[list[float], float]]]:
+    """Seeded weights, uniform in +-1/sqrt(fan-in) (so wide nets stay finite), small biases:
+    [layer][neuron] = (w, b), in the order set_weights gives them to a model."""
     r = random.Random(seed + 2)
-    for _, _, neuron in neurons(model):
-        scale = 1 / math.sqrt(len(neuron.w))
-        for w in neuron.w:
-            w.data = r.uniform(-scale, scale)
-        neuron.b.data = r.uniform(-0.1, 0.1)
+    sizes = [nin, *nouts]
+    layers = []
+    for fan_in, count in zip(sizes, sizes[1:]):
+        scale = 1 / math.sqrt(fan_in)
+        layers.append([([r.uniform(-scale, scale) for _ in range(fan_in)], r.uniform(-0.1, 0.1))
+                       for _ in range(count)])
+    return layers
+
+
+def set_weights(model, seed: int) -> None:
+    """initial_weights(...) put into model, through its layers' neurons' w and b."""
+    layers = initial_weights(len(model.layers[0].neurons[0].w), [len(layer.neurons) for layer in model.layers], seed)
+    for i, j, neuron in neurons(model):
+        w, b = layers[i][j]
+        for value, number in zip(neuron.w, w):
+            value.data = number
+        neuron.b.data = b
+
+
+def reference_losses(workload: Workload, seed: int, steps: int, alpha: float = 1e-4) -> list[float]:
+    """The loss of each of the first `steps` steps of the baseline's train_step on `workload` (step t
+    on batch t of the cycle), computed with plain floats: no graph, so about 100 times faster than
+    the baseline. The speed tasks check every step the learner's train_step took while timed
+    against it, so a step that computes only while it is watched cannot hide in a long timed run."""
+    layers = initial_weights(workload.nin, workload.nouts, seed)
+    data = batches(seed, workload.batch, DISTINCT_BATCHES)
+    out = []
+    for t in range(steps):
+        xs, ys = data[t % len(data)]
+        grads = [[[[0.0] * len(w), 0.0] for w, _ in layer] for layer in layers]
+        data_loss = 0.0
+        for x, y in zip(xs, ys):
+            acts, zs = [list(map(float, x))], []
+            for i, layer in enumerate(layers):
+                z = [sum(wi * ai for wi, ai in zip(w, acts[-1])) + b for w, b in layer]
+                zs.append(z)
+                acts.append(z if i == len(layers) - 1 else [v if v > 0 else 0.0 for v in z])
+            margin = 1 - y * acts[-1][0]
+            if margin > 0:
+                data_loss += margin
+                upstream = [-y / len(xs)]  # d loss / d score, through the mean
+                for i in range(len(layers) - 1, -1, -1):
+                    if i < len(layers) - 1:  # relu: the gradient passes where z > 0
+                        upstream = [g if z > 0 else 0.0 for g, z in zip(upstream, zs[i])]
+                    below = [0.0] * len(acts[i])
+                    for j, ((w, _), g) in enumerate(zip(layers[i], upstream)):
+                        if g == 0.0:
+                            continue
+                        gw = grads[i][j]
+                        for k, a in enumerate(acts[i]):
+                            gw[0][k] += g * a
+                            below[k] += g * w[k]
+                        gw[1] += g
+                    upstream = below
+        reg = sum(wi * wi for layer in layers for w, b in layer for wi in (*w, b))
+        out.append(data_loss / len(xs) + alpha * reg)
+        layers = [[([wi - workload.lr * (gi + 2 * alpha * wi) for wi, gi in zip(w, g[0])],
+                    b - workload.lr * (g[1] + 2 * alpha * b)) for (w, b), g in zip(layer, glayer)]
+                  for layer, glayer in zip(layers, grads)]
+    return out
 
 
 def weights(model) -> list[tuple[str, float]]:

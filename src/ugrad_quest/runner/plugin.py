@@ -124,12 +124,17 @@ class QuestPlugin:
         return self._engine
 
     def _note_confinement(self, hello: dict) -> None:
-        report = hello.get("confinement") or {}
-        missing = report.get("missing") or []
-        if missing and not self._noted:
-            self._noted = True
+        """Say once per check what this machine could not give the worker."""
+        if self._noted:
+            return
+        self._noted = True
+        missing = (hello.get("confinement") or {}).get("missing") or []
+        if missing:
             _write(P.EVENT_NOTE, message="your code ran without full confinement on this machine ("
                    + "; ".join(str(m) for m in missing) + "): it could touch files outside its folder")
+        if hello.get("cpu_measured") is False:
+            _write(P.EVENT_NOTE, message="this system does not let the judge read the engine's CPU time, so "
+                   "budgets and speed tiers count wall-clock time here (a busy machine can slow them)")
 
     # -- learner code --------------------------------------------------------------------------------
     def import_learner(self, module: str):

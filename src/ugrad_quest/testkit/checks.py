@@ -193,13 +193,14 @@ class Kit:
         own; each result must be a new Value. The first step that went wrong is the one told. With
         ``into``, each result is appended to it as soon as it is made (later steps may use it)."""
         outs: list = []
-        into = outs if into is None else into
         try:
             for expr, fn in steps:
                 out = fn()
                 if getattr(out, "_label", "") is None:
                     out._label = expr
-                outs.append(out) if into is outs else (outs.append(out), into.append(out))
+                outs.append(out)
+                if into is not None:
+                    into.append(out)
             self.engine.flush()  # runs what the steps queued: their errors are raised here
         except Exception as exc:  # not BaseException: the task timeout must get through
             self._check_kinds(steps, outs)  # an earlier step that gave no Value explains a later error

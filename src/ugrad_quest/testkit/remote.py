@@ -264,6 +264,7 @@ class Engine:
             except BaseException:
                 worker.stop()
                 raise
+            self.hello["cpu_measured"] = worker.measured
             self.worker = worker
             self._imported: set[str] = set()  # modules this worker has imported (kept across tests)
             self._new_scope()

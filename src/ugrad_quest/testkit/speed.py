@@ -12,8 +12,9 @@ work either, since the clock counts every thread.
 A workload's ratio is the median over rounds of baseline / learner within the round; the overall
 ratio is the geometric mean of the workloads' ratios, so each workload counts the same however long
 its steps are. The ms/step shown for a side are likewise the geometric mean over workloads of its
-medians. The losses of the steps both sides ran are compared: a train_step that skips work only
-when it is timed is caught here. Everything a learner reads is phrased in ``Timing.problem``.
+medians. The loss of every step either side took is compared with the same steps computed by the
+judge (the workloads module's reference_losses): a train_step that skips work only while it is
+timed is caught here. Everything a learner reads is phrased in ``Timing.problem``.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
                     losses[who][workload.name] = side.losses
             finally:
                 engine.close()
-        mismatch = _loss_mismatch(losses)
+        mismatch = _loss_mismatch(losses, W, seed)
         if mismatch:
             timing.problem = mismatch
             return timing
@@ -179,16 +180,23 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
     return timing
 
 
-def _loss_mismatch(losses) -> str:
-    """A learner's timed step whose loss is not the baseline's, on a step both sides ran."""
-    for workload, theirs in losses[LEARNER].items():
-        ours = losses[BASELINE].get(workload, [])
-        for i, (a, b) in enumerate(zip(theirs, ours)):
-            if not isinstance(a, (int, float)) or not math.isclose(a, b, rel_tol=LOSS_REL_TOL, abs_tol=1e-9):
+def _loss_mismatch(losses, W, seed: int) -> str:
+    """A timed step whose loss is not the baseline step's, on any step either side took: both are
+    checked against W.reference_losses, the same steps computed with plain floats by the judge."""
+    for workload in W.WORKLOADS:
+        for who in (BASELINE, LEARNER):
+            got = losses[who].get(workload.name, [])
+            want = W.reference_losses(workload, seed, len(got))
+            for i, (a, b) in enumerate(zip(got, want)):
+                if isinstance(a, (int, float)) and math.isclose(a, b, rel_tol=LOSS_REL_TOL, abs_tol=1e-9):
+                    continue
+                if who == BASELINE:
+                    raise BaselineError(f"the baseline's loss on {workload.name}, step {i}, is {a!r}, not {b!r} "
+                                        "(a problem with the quest)")
                 which = "the warm-up step" if i == 0 else f"timed step {i}"
-                return (f"while being timed on {workload}, your train_step returned loss {a!r} on {which}, where the "
-                        f"baseline's step gives {b:.12g}: the timed steps must compute the same step as the "
-                        "checked ones (task still-correct)")
+                return (f"while being timed on {workload.name}, your train_step returned loss {a!r} on {which}, "
+                        f"where the baseline's step gives {b:.12g}: the timed steps must compute the same step "
+                        "as the checked ones (the step task still-correct compares)")
     return ""
 
 

@@ -1,10 +1,7 @@
-"""Facts the runner's plugin records in the child before any learner code runs."""
-
-BASELINE_RECURSION_LIMIT = 1000
-"""sys.getrecursionlimit() before the learner's code was imported."""
+"""Facts the judge's plugin records for hidden tests that start checks of their own (still-correct)."""
 
 WORKSPACE = ""
-"""The learner's workspace folder (on sys.path); hidden tests that start processes of their own pass it on."""
+"""The learner's workspace folder (never on the judge's sys.path: only the engine worker imports from it)."""
 
 PACKAGE = "ugrad"
 """The name of the learner's package."""
