@@ -212,3 +212,28 @@ def test_numbers_are_shown_as_a_learner_writes_them():
     shown = [checks.fmt(x) for x in (3, 1.5, 2.0, 1 / 3, -2.4e-07, 0.0)]
     assert shown == ["3", "1.5", "2", "0.333333", "-2.4e-07", "0"]
     assert checks.fmt2(1.0000001, 1.0000002) == ("1.0000001", "1.0000002")
+
+
+GREEDY = """
+class Value:
+    def __init__(self, data):
+        self.data = data
+        self.grad = 0
+
+    def __add__(self, other):
+        self.scratch = bytearray(8 * 2**30)
+        return Value(self.data + other.data)
+"""
+
+
+def test_running_out_of_memory_in_an_operation_is_told_with_the_limit(tmp_path):
+    from conftest import write_engine
+
+    write_engine(tmp_path / "ws", GREEDY)
+    kit = kit_for(tmp_path / "ws", tmp_path)
+    a, b = kit.new(1.5, "a"), kit.new(2.5, "b")
+    with pytest.raises(AssertionError) as caught:
+        kit.do("c = a + b", lambda: a + b)
+    kit.engine.close()
+    assert str(caught.value) == ("c = a + b raised MemoryError (ugrad/engine.py, line 8). it ran out of memory: the hidden "
+                                 "tests let your code use at most 4 GiB; does an operation allocate far more than it needs?")

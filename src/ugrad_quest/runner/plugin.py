@@ -148,8 +148,8 @@ class QuestPlugin:
         except TaskTimeout:
             message = f"importing {name} did not finish in time: is there an infinite loop at the top level of your code?"
         except WorkerGone as exc:
-            message = (f"importing {name} ended the engine process ({exc.description.removeprefix('the engine process ')}): "
-                       "does your code call sys.exit() or os._exit() at the top level?")
+            message = (f"importing {name} ended the engine process ({exc.cause}): does your code call sys.exit() "
+                       "or os._exit() at the top level?")
         self.import_failures[name] = message
         raise LearnerImportError(message)
 
@@ -345,7 +345,7 @@ def _describe(excinfo) -> str:
         head = text.split("\nassert ", 1)[0].strip()
         return head or "an assertion in the hidden test failed"
     if isinstance(exc, RemoteError):
-        return f"{exc.remote_type}: {exc}{exc.location()}"
+        return f"{exc.remote_type}: {exc}{exc.location()}" if str(exc) else f"{exc.remote_type}{exc.location()}"
     return f"{type(exc).__name__}: {exc}"
 
 

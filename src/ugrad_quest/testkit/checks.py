@@ -128,7 +128,7 @@ class Kit:
         kind = getattr(exc, "remote_type", type(exc).__name__)
         if hint and not where:
             return f"{expr} raised {kind}: {hint}"
-        base = f"{expr} raised {kind}: {text}{where}"
+        base = f"{expr} raised {kind}: {text}{where}" if text else f"{expr} raised {kind}{where}"
         return f"{base}. {hint}" if hint else base
 
     def has(self, name: str) -> bool:
@@ -138,6 +138,11 @@ class Kit:
     def _hint(self, exc: Exception, expr: str, inside: bool) -> str:
         text = str(exc)
         v = self.name
+        if isinstance(exc, MemoryError):
+            limit = self.engine.hello.get("memory_bytes")
+            most = f" at most {limit / 2**30:g} GiB" if isinstance(limit, int) else " a limited amount of memory"
+            return (f"it ran out of memory: the hidden tests let your code use{most}; does an operation "
+                    "allocate far more than it needs?")
         if isinstance(exc, TypeError):
             m = re.search(r"unsupported operand type\(s\) for (\*\*|[-+*/])(?: or pow\(\))?: '(\w+)' and '(\w+)'", text)
             if m:

@@ -524,13 +524,14 @@ def main(argv: list[str]) -> None:
     os.dup2(null, 0)
     os.close(null)
     os.chdir(config.tmp)
-    report = confine.apply(policy(config))
+    limits = policy(config)
+    report = confine.apply(limits)
     dump = os.fdopen(config.dump_fd, "w")
     faulthandler.register(signal.SIGUSR1, file=dump, all_threads=True)
     sys.path.insert(0, config.workspace)
     worker = Worker(config)
     hello = {"hello": wire.VERSION, "lang": "python", "confinement": report.to_dict(),
-             "recursion_limit": worker.baseline_limit}
+             "recursion_limit": worker.baseline_limit, "memory_bytes": limits.memory_bytes}
     _write_all(config.reply_fd, wire.encode(hello))
     for line in requests:
         try:

@@ -35,9 +35,11 @@ class WorkerGone(BaseException):
     """The worker ended (exit, crash, kill) or broke the protocol. A BaseException, like pytest's own
     outcomes, so no `except Exception` in a hidden test mistakes it for the learner's error."""
 
-    def __init__(self, description: str):
+    def __init__(self, description: str, cause: str = ""):
         super().__init__(description)
         self.description = description
+        self.cause = cause or description
+        """How it ended, short: "exit code 0", "SIGSEGV (a crash: ...)"."""
 
 
 @dataclass
@@ -153,7 +155,7 @@ class WorkerProcess:
             while view:  # a large request fills the pipe: the worker reads as we write
                 view = view[os.write(self._requests, view):]
         except OSError:
-            raise WorkerGone(self._end_description()) from None
+            raise self._gone() from None
         return self._receive(meter)
 
     def _receive(self, meter) -> dict:
@@ -174,7 +176,7 @@ class WorkerProcess:
                 if self.proc.poll() is not None:
                     self._read_some()
                     if self._line() is None:
-                        raise WorkerGone(self._end_description())
+                        raise self._gone()
                     continue
                 if self.measured and _any_thread_can_run(self.pid) is False and cpu - getattr(self, "_tick_cpu", cpu) < 0.1 * (now - last):
                     idle += now - last
@@ -216,7 +218,7 @@ class WorkerProcess:
                 raise WorkerGone("the engine stopped answering: its code closed the pipe its answers go "
                                  "through") from None
             if b"\n" not in self._pending:
-                raise WorkerGone(self._end_description())
+                raise self._gone()
             return
         self._pending += chunk
         if len(self._pending) > MAX_REPLY_BYTES:
@@ -272,6 +274,10 @@ class WorkerProcess:
         except OSError:
             pass
 
+    def _gone(self) -> WorkerGone:
+        description = self._end_description()
+        return WorkerGone(description, self._cause)
+
     def _end_description(self) -> str:
         code = self.proc.wait()
         if code < 0:
@@ -282,9 +288,11 @@ class WorkerProcess:
             why = {"SIGSEGV": " (a crash: a C extension, ctypes, or recursion too deep for the C stack)",
                    "SIGKILL": "", "SIGXFSZ": " (it wrote a file larger than allowed)",
                    "SIGSYS": " (it made a system call the sandbox forbids)"}.get(name, "")
-            self.ended = f"the engine process was killed by {name}{why}"
+            self._cause = f"{name}{why}"
+            self.ended = f"the engine process was killed by {self._cause}"
         else:
-            self.ended = f"the engine process exited (exit code {code})"
+            self._cause = f"exit code {code}"
+            self.ended = f"the engine process exited ({self._cause})"
         return self.ended
 
 
