@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 from ugrad_quest.catalog import load_quest
 from ugrad_quest.runner import SuiteResult, run_suite
 from ugrad_quest.testkit.checks import Kit
 from ugrad_quest.testkit.remote import Engine
-from ugrad_quest.worker.process import NO_METER, python_worker
+from ugrad_quest.worker.process import NO_METER, python_workers
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTS = REPO / "quests"
@@ -50,15 +49,8 @@ def assert_verdicts(result: SuiteResult, tasks: tuple[str, ...], expected: tuple
 
 def engine_for(workspace: Path | str, tmp: Path, package: str = "ugrad") -> Engine:
     """The learner package in workspace, in an engine worker of its own (outside any judge, no budget)."""
-    count = itertools.count()
     modules = {m: f"{package}.{m}" for m in ("engine", "nn", "train")}
-
-    def start():
-        folder = Path(tmp) / f"worker-{next(count)}"
-        folder.mkdir(parents=True)
-        return python_worker(folder, str(workspace), modules)
-
-    return Engine(start, NO_METER, modules)
+    return Engine(python_workers(Path(tmp), str(workspace), modules), NO_METER, modules)
 
 
 def kit_for(workspace: Path | str, tmp: Path, package: str = "ugrad") -> Kit:

@@ -679,7 +679,7 @@ def _load(name: str, folder: Path, **planted) -> Path:
     """The attack's engine (or train) module written to a file in folder, ready to run."""
     files = attack_files(name, **planted)
     target = folder / "attack.py"
-    target.write_text(files.get("ugrad/engine.py") or files["ugrad/train.py"], encoding="utf-8")
+    target.write_text(files.get("ugrad/engine.py") or files["ugrad/__init__.py"], encoding="utf-8")
     return target
 
 

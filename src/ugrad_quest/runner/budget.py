@@ -13,16 +13,10 @@ Wall-clock time only backs it up:
 
 from __future__ import annotations
 
+from ugrad_quest.runner.protocol import ceiling
 from ugrad_quest.worker.process import Usage
 
-CEILING_FACTOR = 10.0
-CEILING_SLACK_SECONDS = 30.0
 IDLE_FLOOR_SECONDS = 5.0
-
-
-def ceiling(budget: float) -> float:
-    """Wall seconds a task may take in the worker before the machine, not the code, is blamed."""
-    return CEILING_FACTOR * budget + CEILING_SLACK_SECONDS
 
 
 def idle_limit(budget: float) -> float:

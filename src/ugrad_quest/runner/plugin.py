@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from ugrad_quest.runner import protocol as P
 from ugrad_quest.runner.budget import Budgets, MachineBusy, TaskTimeout
 from ugrad_quest.testkit import state
 from ugrad_quest.testkit.remote import Engine, RemoteError
-from ugrad_quest.worker.process import WorkerGone, WorkerProcess, parse_stack, python_worker
+from ugrad_quest.worker import confine
+from ugrad_quest.worker.process import WorkerGone, parse_stack, python_workers
 
 MESSAGE_LIMIT = 800
 MEMORY_LIMIT_BYTES = 4 * 2**30
@@ -69,16 +69,14 @@ class QuestPlugin:
         only = os.environ.get(P.ENV_ONLY, "")
         self.only = {t for t in only.split(",") if t}
         self.package = os.environ.get(P.ENV_PACKAGE, "ugrad")
-        workspace = os.environ.get(P.ENV_WORKSPACE, "")
-        self.workspace = str(Path(workspace).resolve()) if workspace else ""  # the worker runs elsewhere
+        self.workspace = os.environ.get(P.ENV_WORKSPACE, "")  # absolute: the runner resolved it
         self.tmp = Path.cwd()  # the runner's temporary folder: results, hypothesis, workers
         self.budgets = Budgets(self.timeouts)
-        self.timed_out: set[str] = set()
-        self._timeouts: dict[str, TaskTimeout] = {}
+        self.timed_out: dict[str, TaskTimeout] = {}
+        """Tasks whose budget ran out, with how: their later tests are reported at once."""
         self.import_failures: dict[str, str] = {}
         self._engine: Engine | None = None
         self._engines: list[Engine] = []
-        self._workers = 0
         self._noted = False
 
     # -- setup -------------------------------------------------------------------------------------
@@ -105,13 +103,8 @@ class QuestPlugin:
 
     def new_engine(self, modules: dict | None = None, extra_read: tuple[str, ...] = (), meter=None) -> Engine:
         spec = modules or self.modules()
-
-        def start() -> WorkerProcess:
-            self._workers += 1
-            tmp = self.tmp / f"worker-{self._workers}"
-            tmp.mkdir()
-            return python_worker(tmp, self.workspace, spec, extra_read, MEMORY_LIMIT_BYTES)
-
+        start = python_workers(self.tmp / f"engine-{len(self._engines) + 1}", self.workspace, spec, extra_read,
+                               MEMORY_LIMIT_BYTES)
         engine = Engine(start, meter or self.budgets,
                         {k: v if isinstance(v, str) else v["name"] for k, v in spec.items()})
         engine.on_start = self._note_confinement
@@ -191,7 +184,7 @@ class QuestPlugin:
         if task in self.timed_out:
             # The task already used its budget: report at once rather than wait again.
             _write(P.EVENT_TEST, nodeid=item.nodeid, task=task, outcome=P.TIMEOUT,
-                   message=self._timeout_message(self._timeouts[task]), duration=0.0)
+                   message=self._timeout_message(self.timed_out[task]), duration=0.0)
         self.budgets.begin(task)
         try:
             yield
@@ -232,8 +225,7 @@ class QuestPlugin:
         outcome = yield
         report: pytest.TestReport = outcome.get_result()
         task = _task_of(item)
-        if task in self.timed_out and report.skipped and call.excinfo is not None \
-                and not call.excinfo.errisinstance(TaskTimeout):
+        if task in self.timed_out and report.skipped:
             return  # already reported in pytest_runtest_protocol
         if not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
@@ -249,8 +241,7 @@ class QuestPlugin:
             # Only the judge's own code runs here, so a skip is a hidden test's: the check does not apply.
             result, message = P.PASSED, ""
         elif excinfo is not None and excinfo.errisinstance(TaskTimeout):
-            self.timed_out.add(task)
-            self._timeouts[task] = excinfo.value
+            self.timed_out[task] = excinfo.value
             result, message = P.TIMEOUT, self._timeout_message(excinfo.value)
         elif excinfo is not None and excinfo.errisinstance(MachineBusy):
             result, message = P.ERROR, f"{BUSY} (the engine got little CPU for {excinfo.value.wall:.0f} s)"
@@ -277,17 +268,8 @@ class QuestPlugin:
 
 def _die_with_parent(parent: str | None) -> None:
     """The judge ends when `quest` ends, however it ends (the worker ends with the judge in turn)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if parent and parent.isdigit() and os.getppid() != int(parent):
-        os._exit(1)  # the parent died before we could ask to die with it
+    if sys.platform.startswith("linux") and parent and parent.isdigit():
+        confine.die_with(int(parent))
 
 
 def _import_message(exc: RemoteError, name: str, package: str, module: str) -> str:
@@ -308,10 +290,9 @@ def _import_message(exc: RemoteError, name: str, package: str, module: str) -> s
 
 
 def _gone_message(exc: WorkerGone) -> str:
-    text = exc.description
-    if "exited" in text:
-        return f"{text} in the middle of this test: does your code call sys.exit() or os._exit()?"
-    return f"{text} in the middle of this test"
+    if exc.cause.startswith("exit code"):
+        return f"{exc.description} in the middle of this test: does your code call sys.exit() or os._exit()?"
+    return f"{exc.description} in the middle of this test"
 
 
 def _short(text: str) -> str:

@@ -22,3 +22,12 @@ EVENT_DONE = "done"
 # Outcomes of one test, and statuses of one task (a task takes the worst of its tests).
 PASSED, FAILED, ERROR, TIMEOUT = "passed", "failed", "error", "timeout"
 SEVERITY = {PASSED: 0, FAILED: 1, ERROR: 2, TIMEOUT: 3}
+
+CEILING_FACTOR = 10.0
+CEILING_SLACK_SECONDS = 30.0
+
+
+def ceiling(budget: float) -> float:
+    """Wall seconds a task may take in the worker before the machine, not the code, is blamed: the
+    judge's backstop per task, and (summed) the runner's for the whole judge (runner/budget.py)."""
+    return CEILING_FACTOR * budget + CEILING_SLACK_SECONDS

@@ -18,7 +18,6 @@ from pathlib import Path
 import ugrad_quest
 from ugrad_quest.catalog import Quest
 from ugrad_quest.runner import protocol as P
-from ugrad_quest.runner.budget import ceiling
 
 # pytest and hypothesis start-up, on top of the tasks' wall-clock ceilings, before the hard kill.
 STARTUP_SLACK_SECONDS = 60.0
@@ -171,7 +170,7 @@ def run_suite(
     running = quest.with_needs(t.id for t in selected)
     timeouts = {t.id: t.timeout for t in running}
     # A backstop only: each task's own budget is CPU time, enforced by the judge.
-    hard_limit = sum(ceiling(t) for t in timeouts.values()) + STARTUP_SLACK_SECONDS
+    hard_limit = sum(P.ceiling(t) for t in timeouts.values()) + STARTUP_SLACK_SECONDS
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ugrad-quest-") as tmp:
         tmpdir = Path(tmp)
@@ -243,17 +242,15 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             problems.append(f"hidden test {test['nodeid']} names no task of quest {quest.id!r} "
                             f"(task={test['task']!r})")
 
+    # Tests with no result: never a verdict on the learner's code (it cannot stop the judge).
     if killed:
         missing = (f"the machine was too busy to judge this task (the check was stopped after {hard_limit:g} s); "
                    "run quest check again")
-        missing_status = P.ERROR
     elif returncode and returncode < 0:
         missing = f"the judge was killed by signal {-returncode} while running this task's tests"
-        missing_status = P.ERROR
     else:
         missing = (f"the judge exited (code {returncode}) in the middle of this task's tests without reporting "
                    "(a problem with the quest or the tool, not your code)")
-        missing_status = P.ERROR
 
     tasks: dict[str, TaskResult] = {}
     all_tests: list[TestOutcome] = []
@@ -267,7 +264,7 @@ def _summarize(quest: Quest, selected, events: list[dict], killed: bool, returnc
             problems.append(f"task {task.id!r} of quest {quest.id!r} has no hidden tests")
             tasks[task.id] = TaskResult(task.id, P.ERROR, "this task has no hidden tests (a problem with the quest, not your code)", 0.0, 0, 0)
             continue
-        results = [outcomes.get(t["nodeid"]) or TestOutcome(t["nodeid"], task.id, missing_status, missing, 0.0)
+        results = [outcomes.get(t["nodeid"]) or TestOutcome(t["nodeid"], task.id, P.ERROR, missing, 0.0)
                    for t in tests]
         all_tests.extend(results)
         worst = max(results, key=lambda r: P.SEVERITY[r.outcome])  # the first test with the worst outcome

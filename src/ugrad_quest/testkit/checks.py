@@ -227,7 +227,8 @@ class Kit:
 
     def _check_kinds(self, steps, outs) -> None:
         for (expr, _), out in zip(steps, outs):
-            desc = getattr(out, "_desc", None) if hasattr(out, "_engine_") else self.engine.describe(out)
+            # A value's description as the request left it (describe() would raise its error again).
+            desc = out._desc if hasattr(out, "_engine_") else self.engine.describe(out)
             if desc is None:
                 return  # not run: an earlier step raised
             if desc.get("t") != "V":

@@ -36,8 +36,6 @@ class RemoteError(Exception):
     limit_after: int | None = None
     culprit = None
     """The proxy whose queued command raised, when it was one the test labelled (Kit.new, Kit.do)."""
-    step: int | None = None
-    """In a batch (Engine.batch), the index of the step that raised."""
 
     def __str__(self) -> str:
         return self._message
@@ -303,8 +301,12 @@ class Engine:
         if self.worker is None:
             self.ensure()
         self._next += 1
-        proxy._engine_, proxy._h, proxy._gen, proxy._desc = self, self._next, self.generation, None
-        proxy._cache, proxy._epoch, proxy._error, proxy._label = None, -1, None, None
+        self._attach(proxy, self._next, None)
+
+    def _attach(self, proxy, handle: int, desc: dict | None) -> None:
+        proxy._engine_, proxy._h, proxy._gen, proxy._desc = self, handle, self.generation, desc
+        if isinstance(proxy, RemoteValue):
+            proxy._cache, proxy._epoch, proxy._error, proxy._label = None, -1, None, None
 
     def _enqueue(self, command: list, proxy=None) -> None:
         self._queue.append(command)
@@ -352,14 +354,14 @@ class Engine:
                 self._resolve(proxy, desc)
         error = reply.get("e")
         if error is not None:
-            self._raise(error, len(free), proxies, len(queued))
+            self._raise(error, len(free), proxies)
         if len(results) != len(queued) + len(commands) + len(tail):
             raise ProtocolViolation("the engine answered a different number of commands than it was sent")
         if tail:
             self._cache_rows(reads, results[-1], ("data", "grad"))
         return results[len(queued):len(queued) + len(commands)]
 
-    def _raise(self, error, skipped: int, proxies: list, queued: int):
+    def _raise(self, error, skipped: int, proxies: list):
         if not isinstance(error, dict):
             raise ProtocolViolation(str(error))
         if error.get("type") == wire.PROTOCOL_ERROR:
@@ -372,8 +374,6 @@ class Engine:
         if failed < len(proxies):
             culprit = proxies[failed]
             exc.culprit = culprit if getattr(culprit, "_label", None) is not None else None
-        else:
-            exc.step = failed - queued
         raise exc
 
     def send_one(self, command: list):
@@ -437,11 +437,8 @@ class Engine:
             if proxy is None:
                 # Its old proxy may have died since the request left: the handle lives on in the new one.
                 self._dead.discard(handle)
-                cls = self.Value if t == "V" else RemoteObject
-                proxy = object.__new__(cls)
-                proxy._engine_, proxy._h, proxy._gen, proxy._desc = self, handle, self.generation, desc
-                if t == "V":
-                    proxy._cache, proxy._epoch, proxy._error, proxy._label = None, -1, None, None
+                proxy = object.__new__(self.Value if t == "V" else RemoteObject)
+                self._attach(proxy, handle, desc)
                 self._proxies[handle] = proxy
             else:
                 proxy._desc = desc
@@ -484,25 +481,27 @@ class Engine:
         encoded = [self.enc(v) for v in items]
         return self._made(lambda h: [wire.SUM, h, encoded])
 
+    def _call(self, target, args, kwargs, name: str | None = None, options=None) -> list:
+        """The command for target(*args, **kwargs), or target.name(...) with a name."""
+        encoded = [self.enc(target), self.enc(list(args)), {k: self.enc(v) for k, v in (kwargs or {}).items()}]
+        return [wire.CALL, None, *encoded] if name is None else \
+            [wire.METHOD, None, encoded[0], name, *encoded[1:], options]
+
     def call_method(self, target, name: str, args=(), kwargs=None, options=None, read=()):
         """target.name(*args, **kwargs) now; the values in ``read`` are read after it, in the same request."""
-        desc = self.send([[wire.METHOD, None, self.enc(target), name, self.enc(list(args)),
-                           {k: self.enc(v) for k, v in (kwargs or {}).items()}, options]], read)[0]
-        return self.wrap(desc)
+        return self.wrap(self.send([self._call(target, args, kwargs, name, options)], read)[0])
 
     def batch(self, steps, raw: bool = False) -> list:
         """Several sets and calls in one request, in order: ("set", target, name, value) or ("call",
         target, args). The results of the calls (their descriptors, with raw: each as it was when that
-        call returned, even if a later call changed the same object). An error carries the index of
-        its step (.step)."""
+        call returned, even if a later call changed the same object)."""
         commands = []
         for step in steps:
             if step[0] == "set":
                 _, target, name, value = step
                 commands.append([wire.SET, self.enc(target), name, self.enc(value)])
             else:
-                _, target, args = step
-                commands.append([wire.CALL, None, self.enc(target), self.enc(list(args)), {}])
+                commands.append(self._call(step[1], step[2], None))
         results = self.send(commands)
         calls = [r for r, step in zip(results, steps) if step[0] == "call"]
         return calls if raw else [self.wrap(r) for r in calls]
@@ -510,14 +509,11 @@ class Engine:
     def backward_at_baseline_limit(self, target) -> int:
         """target.backward() at the recursion limit the worker had before the learner's code ran; the
         limit the call left behind. A RecursionError (or any error) raised keeps that in .limit_after."""
-        desc = self.send_one([wire.METHOD, None, self.enc(target), "backward", [], {},
-                              {wire.BASELINE_RECURSION: True}])
+        desc = self.send_one(self._call(target, (), None, "backward", {wire.BASELINE_RECURSION: True}))
         return desc.get("limit_after")
 
     def call(self, target, args=(), kwargs=None):
-        desc = self.send_one([wire.CALL, None, self.enc(target), self.enc(list(args)),
-                              {k: self.enc(v) for k, v in (kwargs or {}).items()}])
-        return self.wrap(desc)
+        return self.wrap(self.send_one(self._call(target, args, kwargs)))
 
     def attr(self, target, name: str):
         return self.wrap(self.send_one([wire.ATTR, None, self.enc(target), name]))

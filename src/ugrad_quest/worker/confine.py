@@ -289,7 +289,7 @@ def apply(policy: Policy) -> Report:
     rules = _landlock_plan(policy)
     report = Report()
     if policy.parent_pid is not None:
-        _die_with(policy.parent_pid)
+        die_with(policy.parent_pid)
     _limit_resources(policy)
     report.limits = True
     report.capabilities_dropped = _drop_capabilities(report.missing)
@@ -343,7 +343,8 @@ def _require_single_thread() -> None:
 
 # --- pdeathsig and rlimits ------------------------------------------------------------------------
 
-def _die_with(parent_pid: int) -> None:
+def die_with(parent_pid: int) -> None:
+    """Be killed when parent_pid (our parent) ends; exit at once if it already has."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     # If the parent died before the line above, we were adopted already and no signal will come.
     if os.getppid() != parent_pid:

@@ -196,34 +196,21 @@ class Worker:
         """What obj is, for the judge. With ``out``, obj is also kept under that handle (the judge
         named it in advance), whatever it is: a learner's __add__ may return a float or None."""
         value_cls = self.value_cls or self.value_class()
-        if value_cls is not None and type(obj) is value_cls:  # the common case, first
-            handle, same = self.adopt(obj, out)
-            desc = {"t": "V", "h": handle}
+        if value_cls is not None and isinstance(obj, value_cls):  # the common case, first
+            desc = {"t": "V"}
+        elif (desc := self.plain(obj)) is not None:
             if out is None:
-                self.add_numbers(obj, desc)
-            elif same is not None:
-                desc["same"] = same
-            return desc
-        plain = self.plain(obj)
-        if plain is not None:
-            if out is not None:
-                handle, same = self.adopt(obj, out)
-                plain["h"] = handle
-                if same is not None:
-                    plain["same"] = same
-            return plain
-        handle, same = self.adopt(obj, out)
-        if value_cls is not None and isinstance(obj, value_cls):
-            desc = {"t": "V", "h": handle}
-            if out is None:
-                self.add_numbers(obj, desc)
+                return desc  # a number, a string, a list: by value, no handle
         else:
+            desc = {"t": "o", "c": type(obj).__name__, "r": safe_repr(obj), "call": callable(obj)}
             name = getattr(obj, "__name__", None) if isinstance(obj, type) or callable(obj) else None
-            desc = {"t": "o", "h": handle, "c": type(obj).__name__, "r": safe_repr(obj), "call": callable(obj)}
             if isinstance(name, str):
                 desc["n"] = name
+        desc["h"], same = self.adopt(obj, out)
         if same is not None:
             desc["same"] = same
+        if out is None and desc["t"] == "V":
+            self.add_numbers(obj, desc)
         return desc
 
     def plain(self, obj) -> dict | None:
@@ -321,10 +308,9 @@ class Worker:
                 results.append(self.command(command))
             except BaseException as exc:  # noqa: BLE001 - everything the learner raises is reported
                 error = self.error(index, exc)
-                for attr, key in (("_ugrad_limit_after", "limit_after"), ("_ugrad_call", "call")):
-                    extra = getattr(exc, attr, None)
-                    if extra is not None:
-                        error[key] = extra
+                limit = getattr(exc, "_ugrad_limit_after", None)
+                if limit is not None:
+                    error["limit_after"] = limit
                 exc.__traceback__ = None  # a RecursionError's thousand frames: let them go now
                 return {"r": results, "e": error}
         return {"r": results}
@@ -396,14 +382,7 @@ class Worker:
         if op == wire.REPEAT:
             _, target, arglists = c
             fn, calls = self.arg(target), [self.arg(a) for a in arglists]
-            results = []
-            for i, args in enumerate(calls):
-                try:
-                    results.append(self.describe(fn(*args)))
-                except BaseException as exc:
-                    exc._ugrad_call = i  # which call of the repeat failed
-                    raise
-            return results
+            return [self.describe(fn(*args)) for args in calls]
         raise ProtocolError(f"unknown command {op!r}")
 
     def read(self, obj, name: str) -> dict:

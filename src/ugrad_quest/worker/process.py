@@ -11,6 +11,7 @@ never counted as the learner's. A ``meter`` decides what that usage means (runne
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +128,8 @@ class WorkerProcess:
         self.measured = self._clock is not None
         """False where the worker's CPU time cannot be read (then its wall time stands in for it)."""
         self.ended: str | None = None
-        self.hello: dict = {}
+        self._cause = ""
+        self._last_cpu = 0.0
 
     # -- measuring ---------------------------------------------------------------------------
     def cpu(self) -> float:
@@ -135,17 +138,17 @@ class WorkerProcess:
                 self._last_cpu = self._clock()
             except OSError:
                 pass  # gone: its last reading stands
-            return getattr(self, "_last_cpu", 0.0)
+            return self._last_cpu
         return time.perf_counter()
 
     # -- talking -----------------------------------------------------------------------------
     def start(self, meter=NO_METER) -> dict:
         """Wait for the worker's hello (its confinement report, its language, its recursion limit)."""
-        self.hello = self._receive(meter)
-        if self.hello.get("hello") != wire.VERSION:
+        hello = self._receive(meter)
+        if hello.get("hello") != wire.VERSION:
             self.stop()
-            raise WorkerGone(f"the engine worker speaks protocol {self.hello.get('hello')!r}, not {wire.VERSION}")
-        return self.hello
+            raise WorkerGone(f"the engine worker speaks protocol {hello.get('hello')!r}, not {wire.VERSION}")
+        return hello
 
     def exchange(self, commands: list, meter=NO_METER) -> dict:
         if self.ended:
@@ -160,36 +163,32 @@ class WorkerProcess:
 
     def _receive(self, meter) -> dict:
         cpu0, wall0 = self.cpu(), time.perf_counter()
-        idle = 0.0
-        last = wall0
+        idle, last, last_cpu = 0.0, wall0, cpu0
         try:
-            while True:
-                line = self._line()
-                if line is not None:
-                    break
+            while (line := self._line()) is None:
                 ready, _, _ = select.select([self.replies], [], [], TICK_SECONDS)
                 if ready:
                     self._read_some()
                     continue
-                now = time.perf_counter()
-                cpu = self.cpu()
                 if self.proc.poll() is not None:
                     self._read_some()
                     if self._line() is None:
                         raise self._gone()
                     continue
-                if self.measured and _any_thread_can_run(self.pid) is False and cpu - getattr(self, "_tick_cpu", cpu) < 0.1 * (now - last):
+                now, cpu = time.perf_counter(), self.cpu()
+                # Idle: no thread could run and (almost) no CPU was used since the last look.
+                if self.measured and _any_thread_can_run(self.pid) is False and cpu - last_cpu < 0.1 * (now - last):
                     idle += now - last
-                self._tick_cpu, last = cpu, now
+                last, last_cpu = now, cpu
                 meter.check(Usage(cpu - cpu0, now - wall0, idle))
         except BaseException as exc:
             if getattr(exc, "wants_stack", False):
                 exc.stack = self.stack()
             if not isinstance(exc, WorkerGone):
                 self.stop()
-            meter.charge(Usage(self.cpu() - cpu0, time.perf_counter() - wall0, idle))
             raise
-        meter.charge(Usage(self.cpu() - cpu0, time.perf_counter() - wall0, idle))
+        finally:
+            meter.charge(Usage(self.cpu() - cpu0, time.perf_counter() - wall0, idle))
         try:
             return wire.decode(line)
         except ValueError:
@@ -313,6 +312,19 @@ def python_worker(tmp: Path, workspace: str, modules: dict, extra_read=(), memor
     config = {"workspace": workspace, "modules": modules, "value": ["engine", "Value"], "tmp": str(tmp),
               "learner_roots": [workspace] if workspace else [], "policy": policy}
     return WorkerProcess(python_command(), worker_env(tmp), tmp, config)
+
+
+def python_workers(root: Path, workspace: str, modules: dict, extra_read=(), memory_bytes: int | None = None
+                   ) -> Callable[[], WorkerProcess]:
+    """A function starting a new Python worker (python_worker) in a fresh folder under root each call."""
+    count = itertools.count(1)
+
+    def start() -> WorkerProcess:
+        tmp = Path(root) / f"worker-{next(count)}"
+        tmp.mkdir(parents=True)
+        return python_worker(tmp, workspace, modules, extra_read, memory_bytes)
+
+    return start
 
 
 def python_command() -> list[str]:

@@ -62,7 +62,6 @@ report the limit the call left behind as ``"limit_after"`` in its result (or err
 BINARY = ("+", "-", "*", "/", "**")
 
 PROTOCOL_ERROR = "ProtocolError"
-IMPORT_FAILED = "ImportFailed"
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps would build one per call
