@@ -65,7 +65,8 @@ def _check_tier(tier, nn, train_step, judge, record_property):
     timing = _measure(f"speedup-{tier}x", judge)
     if timing.problem:
         fail(timing.problem)
-    record_property("measured", {"ratio": round(timing.ratio(), 4), "tier": tier})
+    record_property("measured", {"ratio": round(timing.ratio(), 4), "tier": tier,
+                                 "workloads": {w: round(timing.ratio(w), 4) for w in timing.workloads}})
     passed, message = speed.tier_report(timing, tier, TIERS, TOLERANCE)
     if not passed:
         fail(message)

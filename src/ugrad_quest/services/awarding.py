@@ -15,14 +15,16 @@ from ugrad_quest.rules.streaks import streak
 
 
 def award_task(session, quest: Quest, task: Task, attempt_id: int, checks: int,
-               moment: dt.datetime, today: dt.date) -> int:
-    """The first-pass award of a task; the XP given (0 if it was given before)."""
+               moment: dt.datetime, today: dt.date, measured: dict | None = None) -> int:
+    """The first-pass award of a task; the XP given (0 if it was given before). ``measured`` is what
+    the passing check measured (a speed task's ratio and tier), for the review."""
     from ugrad_quest.store import progress as rows
 
     hints = rows.hints_revealed(session, quest.id, task.id)
     cost = award_rules.hint_cost(task.xp, hints)
-    bugs = reviews.bugs_fixed(rows.failures_before(session, quest.id, task.id, attempt_id))
-    review = reviews.task_review(task, checks, hints, cost, bugs)
+    bugs = reviews.bugs_fixed(rows.failures_before(session, quest.id, task.id, attempt_id),
+                              speed=measured is not None)
+    review = reviews.task_review(task, checks, hints, cost, bugs, measured)
     xp = task.xp - cost
     return xp if rows.add_award(session, award_rules.TASK, quest.id, task.id, xp, review, moment, today, attempt_id) else 0
 

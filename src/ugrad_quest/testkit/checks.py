@@ -34,6 +34,7 @@ TASK_OF = {
 SYMBOL = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 _REFLECTED = {"add": "radd", "sub": "rsub", "mul": "rmul", "div": "rdiv"}
 _DUNDER = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
+_PYTHON2 = {"truediv": "div"}  # Python 2's names that Python 3 never calls
 
 
 def fail(message: str):
@@ -138,6 +139,9 @@ class Kit:
     def _hint(self, exc: Exception, expr: str, inside: bool) -> str:
         text = str(exc)
         v = self.name
+        exponent = self._exponent_hint(exc, expr, text)
+        if exponent:
+            return exponent
         if isinstance(exc, MemoryError):
             limit = self.engine.hello.get("memory_bytes")
             most = f" at most {limit / 2**30:g} GiB" if isinstance(limit, int) else " a limited amount of memory"
@@ -148,6 +152,14 @@ class Kit:
             if m:
                 op, left, right = m.groups()
                 dunder = _DUNDER[op]
+                python2 = _PYTHON2.get(dunder)
+                if left != v and right == v and python2 and self.has(f"__r{python2}__") \
+                        and not self.has(f"__r{dunder}__"):
+                    return (f"{v} defines __r{python2}__, which Python 3 never calls: rename it __r{dunder}__ "
+                            f"(for 2 {op} a, Python calls a.__r{dunder}__(2))")
+                if left == v and python2 and self.has(f"__{python2}__") and not self.has(f"__{dunder}__"):
+                    also = f" (and __r{python2}__ to __r{dunder}__)" if self.has(f"__r{python2}__") else ""
+                    return f"{v} defines __{python2}__, which Python 3 never calls: rename it __{dunder}__{also}"
                 if left != v and right == v and not self.has(f"__r{dunder}__"):
                     return (f"{v} has no __r{dunder}__: for a plain number on the left, like 2 {op} a, "
                             f"Python calls a.__r{dunder}__(2)")
@@ -179,6 +191,25 @@ class Kit:
                             f"other = other if isinstance(other, {v}) else {v}(other)")
                 if owner == "NoneType":
                     return "something returned None: does every operation end with `return out`?"
+        return ""
+
+    def _exponent_hint(self, exc: Exception, expr: str, text: str) -> str:
+        """a ** 2 calls a.__pow__(2) with a plain number: a __pow__ that asserts a Value, reads
+        other.data or wraps the exponent in a Value fails inside itself, and wrapping numbers (the
+        hint for + and *) is the wrong way round here."""
+        where = getattr(exc, "where", None) or ()
+        in_pow = len(where) > 2 and where[2] in ("__pow__", "__rpow__")
+        step = expr.rsplit(";", 1)[-1]
+        if not (in_pow or (where and re.search(r"\*\*\s*-?[\d.]+\s*$", step))):
+            return ""
+        v = self.name
+        plain = "__pow__ gets a plain number exponent (a ** 2 calls a.__pow__(2))"
+        if isinstance(exc, AttributeError) and re.search(r"'(int|float)' object has no attribute", text):
+            return f"{plain}: use other itself, not other.data"
+        if isinstance(exc, AssertionError):
+            return f"{plain}, not a {v}: assert isinstance(other, (int, float))"
+        if isinstance(exc, TypeError) and f"'{v}'" in text:
+            return f"{plain}: use it as it is, without wrapping it in a {v}"
         return ""
 
     # calling the learner
@@ -287,6 +318,10 @@ class Kit:
             fail(f"{name}.{attr} is a {self.name}, expected a plain number: wrap plain numbers only, "
                  f"never a {self.name} inside a {self.name}")
         if isinstance(x, bool) or not isinstance(x, Real):
+            if self.engine.describe(x).get("c") == "ndarray":
+                # np.array(2.0), or what np.float64 arithmetic on one gives: not a float to the tests.
+                store = "self.data = float(data) in __init__" if attr == "data" else f"self.{attr} as a float"
+                fail(f"{name}.{attr} is a numpy array, {x!r}, expected a plain number: store {store}")
             fail(f"{name}.{attr} is {x!r}, expected a number")
         return float(x)
 

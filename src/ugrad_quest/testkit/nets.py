@@ -32,6 +32,8 @@ from ugrad_quest.testkit.checks import Kit, close, fail, fmt, fmt2
 
 DELTA = 1e-3  # how far a probe moves one parameter; outputs are affine in it away from relu's kink
 COEF_TOL = 1e-6  # a probed rate matches an input (or 1) within this
+PARAMETERS_NAMES = ("params", "parameter", "get_parameters", "get_params")
+"""Names a learner may give parameters() (the suites and micrograd's zero_grad() call parameters())."""
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -92,11 +94,17 @@ class NetKit:
             fail(f"{self.file} has no class {name}")
         return c
 
-    def explain(self, exc: Exception, expr: str) -> str:
+    def explain(self, exc: Exception, expr: str, owner=None) -> str:
+        """One sentence for an exception raised while computing ``expr`` (on ``owner``, a module)."""
         base = self.kit.explain(exc, expr)
         text = str(exc)
         hint = ""
-        if isinstance(exc, TypeError) and "unexpected keyword argument 'nonlin'" in text:
+        renamed = (self._renamed_parameters(owner)
+                   if isinstance(exc, AttributeError) and "no attribute 'parameters'" in text else None)
+        if renamed:
+            hint = (f"{owner.__name__} has {renamed}() but the tests call parameters(), micrograd's name: "
+                    f"rename {renamed}() to parameters()")
+        elif isinstance(exc, TypeError) and "unexpected keyword argument 'nonlin'" in text:
             hint = ("Neuron(nin, nonlin=True) takes nonlin, and Layer(nin, nout, **kwargs) passes its keyword "
                     "arguments on to every Neuron")
         elif isinstance(exc, TypeError) and "object is not callable" in text:
@@ -108,11 +116,17 @@ class NetKit:
                     "defines parameters()")
         return f"{base}: {hint}" if hint else base
 
-    def call(self, expr: str, fn):
+    def _renamed_parameters(self, owner) -> str | None:
+        """The other name a module's parameter list goes by (params(), ...), if it has one."""
+        if owner is None:
+            return None
+        return next((name for name in PARAMETERS_NAMES if self.kit.engine.has(owner, name)), None)
+
+    def call(self, expr: str, fn, owner=None):
         try:
             return self.kit.settle(fn())
         except Exception as exc:  # not BaseException: the task timeout must get through
-            fail(self.explain(exc, expr))
+            fail(self.explain(exc, expr, owner))
 
     def make(self, cls_name: str, *args, **kwargs):
         """(module, label): ``Neuron(3, nonlin=False)`` built, with the text that made it."""
@@ -124,7 +138,7 @@ class NetKit:
     def params(self, module, label: str) -> list:
         """module.parameters() as a list of distinct Values, or a failure saying what is wrong."""
         expr = f"{label}.parameters()"
-        ps = self.call(expr, lambda: module.parameters())
+        ps = self.call(expr, lambda: module.parameters(), owner=module)
         if ps is None:
             fail(f"{expr} returned None: it must return a list of the module's parameter {self.name}s")
         if isinstance(ps, self.V):

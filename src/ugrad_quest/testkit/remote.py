@@ -582,8 +582,12 @@ class Engine:
 
     def value_class_has(self, name: str) -> bool:
         if name not in self._has:
-            self._has[name] = bool(self.send_one([wire.HAS, {"m": "engine", "a": "Value"}, name]))
+            self._has[name] = self.has({"m": "engine", "a": "Value"}, name)
         return self._has[name]
+
+    def has(self, target, name: str) -> bool:
+        """hasattr(target, name), in the worker (target: a proxy, or an encoded reference)."""
+        return bool(self.send_one([wire.HAS, target if isinstance(target, dict) else self.enc(target), name]))
 
     def module(self, logical: str) -> RemoteModule:
         """One of the learner's modules, imported in the worker (a failed import raises its error)."""

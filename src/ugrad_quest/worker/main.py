@@ -295,8 +295,27 @@ class Worker:
         if isinstance(exc, ImportFailed):
             return {**exc.error, "i": index}
         kind = type(exc)
+        message = safe_str(exc)
+        if isinstance(exc, ModuleNotFoundError) and exc.name:
+            message += self.missing_module(exc.name)
         return {"i": index, "type": kind.__name__ if not isinstance(exc, ProtocolError) else wire.PROTOCOL_ERROR,
-                "builtin": kind.__module__ == "builtins", "msg": safe_str(exc), "where": self.where(exc)}
+                "builtin": kind.__module__ == "builtins", "msg": message, "where": self.where(exc)}
+
+    def missing_module(self, name: str) -> str:
+        """Where a module the learner's code imports should come from: a pip install into this very
+        interpreter (the learner's shell may have another python, or a user site this one ignores),
+        or, for a module of their own package imported without it, the package's name."""
+        top = name.partition(".")[0]
+        packages = {spec.partition(".")[0] for spec in self.config.modules.values() if isinstance(spec, str)}
+        if top in packages:
+            return ""  # a file of the package itself is missing: the judge says which
+        for package in sorted(packages):
+            folder = os.path.join(self.config.workspace, package)
+            if os.path.exists(os.path.join(folder, top + ".py")) or os.path.isdir(os.path.join(folder, top)):
+                return (f": {top} is a module of your package {package}, import it with the package's name, "
+                        f"from .{top} import ... (or from {package}.{top} import ...)")
+        return (f" in the Python that runs your code ({sys.executable}): `{sys.executable} -m pip install {top}` "
+                "installs it there")
 
     # -- commands ------------------------------------------------------------------------------
     def run(self, commands) -> dict:
