@@ -198,7 +198,7 @@ class Kit:
         other.data or wraps the exponent in a Value fails inside itself, and wrapping numbers (the
         hint for + and *) is the wrong way round here."""
         where = getattr(exc, "where", None) or ()
-        in_pow = len(where) > 2 and where[2] in ("__pow__", "__rpow__")
+        in_pow = len(where) > 2 and where[2] == "__pow__"
         step = expr.rsplit(";", 1)[-1]
         if not (in_pow or (where and re.search(r"\*\*\s*-?[\d.]+\s*$", step))):
             return ""
