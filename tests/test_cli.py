@@ -265,8 +265,8 @@ def test_locked_database_is_one_sentence_exit_2(course, cli, tmp_path: Path, que
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 2
-    assert result.stderr.strip().endswith("is locked by another quest command; try again when it has finished "
-                                          "(nothing was changed).")
+    assert result.stderr.strip().endswith("is locked by another quest command or another program that has it open; "
+                                          "try again when it has finished (nothing was changed).")
 
 
 def test_damaged_workspace_marker(course, cli, tmp_path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,13 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # YAML 1.1 (PyYAML) reads 1e-3 and 5.0e5 as text: a float needs a dot and a signed exponent.
 _EXPONENT_AS_TEXT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d+)$")
 _LETTERS = "abcdefghij"
+# Sane ranges for the numbers a quest gives. Beyond them nothing is meant, and something breaks:
+# a timeout of 1e300 overflows the judge's ceiling, XP past 2**63 does not fit an SQLite integer.
+TIMEOUT_RANGE = (0.1, 3600.0)
+"""CPU seconds one task's tests may take: from a tenth of a second to an hour."""
+MAX_XP = 100_000
+TOLERANCE_RANGE = (1e-12, 1e9)
+"""A numeric answer's tolerance when it is not 0: below 1e-12 is float noise (quest quiz allows that much anyway)."""
 
 
 class QuestFileError(QuestError):
@@ -69,12 +77,24 @@ class _Fields:
             self.fail(name, f"must use lowercase letters, digits and dashes, got {value!r}")
         return value
 
-    def count(self, name: str, default: Any = ..., *, positive: bool = False) -> int | float:
+    def number(self, name: str, default: Any = ...) -> int | float:
         value = self.get(name, (int, float), default)
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             self.fail(name, f"must be a finite number, got {value!r}")
-        if value < 0 or (positive and value == 0):
-            self.fail(name, f"must be {'positive' if positive else 'zero or more'}, got {value!r}")
+        if isinstance(value, int) and abs(value) > sys.float_info.max:  # YAML integers have no limit
+            self.fail(name, f"is too large, got a {len(str(abs(value)))}-digit number")
+        return value
+
+    def count(self, name: str, default: Any = ...) -> int | float:
+        value = self.number(name, default)
+        if value < 0:
+            self.fail(name, f"must be zero or more, got {value!r}")
+        return value
+
+    def bounded(self, name: str, default: Any, low: float, high: float, unit: str = "") -> int | float:
+        value = self.number(name, default)
+        if not low <= value <= high:
+            self.fail(name, f"must be between {low:g} and {high:g}{unit}, got {value!r}")
         return value
 
     def strings(self, name: str, default: Any = ...) -> tuple[str, ...]:
@@ -106,6 +126,8 @@ def _describe(kind) -> str:
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
+_QUEST_PARTS = ("hidden", "starter")
+"""What a quest folder holds beside its quest.yaml."""
 _TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs", "badge"}
 _QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz"}
 _BADGE_FIELDS = {"name", "tier"}
@@ -113,7 +135,7 @@ _QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explana
 
 
 def _whole(f: _Fields, name: str, default: Any = ...) -> int:
-    value = f.count(name, default)
+    value = f.bounded(name, default, 0, MAX_XP)
     if not isinstance(value, int):
         f.fail(name, f"must be a whole number, got {value!r}")
     return value
@@ -151,10 +173,11 @@ def _question(path: Path, index: int, raw: Any) -> Question:
             f.fail("tolerance", "only applies to a numeric question (one without choices)")
         tolerance = 0.0
     else:
-        answer = float(f.get("answer", (int, float)))
-        if not math.isfinite(answer):
-            f.fail("answer", f"must be a finite number, got {answer!r}")
+        answer = float(f.number("answer"))
         tolerance = float(f.count("tolerance", 0))
+        if tolerance and not TOLERANCE_RANGE[0] <= tolerance <= TOLERANCE_RANGE[1]:
+            f.fail("tolerance", f"must be 0 or between {TOLERANCE_RANGE[0]:g} and {TOLERANCE_RANGE[1]:g}, "
+                                f"got {tolerance!r}")
     return Question(id=f.ident("id"), prompt=f.text("question"), answer=answer, choices=choices,
                     tolerance=tolerance, explanation=f.text("explanation", ""), xp=_whole(f, "xp", 10))
 
@@ -169,7 +192,7 @@ def _task(path: Path, index: int, raw: Any) -> Task:
         hints=f.strings("hints", []),
         xp=xp,
         required=f.get("required", bool, True),
-        timeout=float(f.count("timeout", 10, positive=True)),
+        timeout=float(f.bounded("timeout", 10, *TIMEOUT_RANGE, " seconds")),
         needs=f.strings("needs", []),
         badge=_badge(path, f"tasks[{index}].badge", f.get("badge", dict, None)),
     )
@@ -180,7 +203,10 @@ def load_quest(quest_dir: Path) -> Quest:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except FileNotFoundError:
-        raise QuestFileError(path, "", "does not exist") from None
+        parts = " and ".join(f"{p}/" for p in _QUEST_PARTS if (quest_dir / p).exists())
+        holding = (f", but the folder {quest_dir.name!r} holds a quest's {parts}; write its quest.yaml or move the "
+                   f"folder out of {quest_dir.parent}") if parts else ""
+        raise QuestFileError(path, "", f"does not exist{holding}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestFileError(path, "", f"cannot be read ({exc})") from None
     except yaml.YAMLError as exc:
@@ -254,11 +280,21 @@ class Catalog:
         return [q for q in self.quests if q.id in wanted]
 
 
+def _is_quest_folder(folder: Path) -> bool:
+    """A folder with a quest.yaml, or with a quest's parts but its quest.yaml missing (then load_quest says so)."""
+    return folder.is_dir() and any((folder / part).exists() for part in ("quest.yaml", *_QUEST_PARTS))
+
+
 def load_catalog(root: Path) -> Catalog:
     """Every quest under root, in dependency order (a quest after the quests it requires)."""
     if not root.is_dir():
-        raise QuestError(f"The quest folder {root} does not exist.")
-    quests = {q.id: q for q in (load_quest(d) for d in sorted(root.iterdir()) if (d / "quest.yaml").is_file())}
+        problem = "is a file, not a folder" if root.exists() else "does not exist"
+        raise QuestError(f"The quest folder {root} {problem}.")
+    try:
+        folders = sorted(d for d in root.iterdir() if _is_quest_folder(d))
+    except OSError as exc:
+        raise QuestError(f"The quest folder {root} cannot be read ({exc.strerror}).") from None
+    quests = {q.id: q for q in map(load_quest, folders)}
     for quest in quests.values():
         for i, req in enumerate(quest.requires):
             if req not in quests:

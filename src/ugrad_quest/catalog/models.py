@@ -19,11 +19,12 @@ class Task:
     hints: tuple[str, ...]
     """Ordered hints, revealed one at a time by `quest hint`."""
     xp: int
-    """XP awarded the first time the task passes."""
+    """XP awarded the first time the task passes (0 to 100,000)."""
     required: bool = True
     """Required tasks must all pass to complete the quest; bonus tasks (false) only earn XP."""
     timeout: float = 10.0
-    """Seconds the task's hidden tests may run in total before they are stopped and reported as a timeout."""
+    """CPU seconds the task's hidden tests may take in total before they are stopped and reported as a
+    timeout (0.1 to 3600)."""
     needs: tuple[str, ...] = ()
     """Tasks of the same quest whose tests must also run when this one is checked alone (with
     `quest check --task`), e.g. a shared measurement; their results are not reported."""
@@ -53,11 +54,11 @@ class Question:
     choices: tuple[str, ...] = ()
     """The choices, shown as a), b), ...; empty for a numeric question."""
     tolerance: float = 0.0
-    """For a numeric question: how far from `answer` a reply may be and still be right."""
+    """For a numeric question: how far from `answer` a reply may be and still be right (0, or 1e-12 to 1e9)."""
     explanation: str = ""
     """Shown after the learner answers: why the answer is right."""
     xp: int = 10
-    """XP for the first correct answer (half if it came after a wrong one)."""
+    """XP for the first correct answer (half if it came after a wrong one); 0 to 100,000."""
 
     @property
     def numeric(self) -> bool:
@@ -75,7 +76,7 @@ class Quest:
     summary: str
     """One or two sentences on what the learner builds."""
     xp: int
-    """XP awarded once, when every required task has passed."""
+    """XP awarded once, when every required task has passed (0 to 100,000)."""
     requires: tuple[str, ...]
     """Quest ids that must be complete before this one can be started."""
     tasks: tuple[Task, ...]

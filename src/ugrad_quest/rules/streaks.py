@@ -11,6 +11,7 @@ ends. Everything is derived from the active dates, so it is the same however oft
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,9 +41,11 @@ def streak(active: Iterable[dt.date], today: dt.date) -> Streak:
     run = longest = held = 0
     missed: set[dt.date] = set()
     frozen: set[dt.date] = set()
-    day = min(days)
-    # One step per calendar day since the first active one: a year is 365 steps, whatever the event count.
-    while day <= today:
+    ordered = sorted(days)
+    day = ordered[0]
+    # Day by day while a streak is alive; between streaks straight to the next active day, so a
+    # lone event in year 1 costs one step, not 700,000. Never past today, which may be date.max.
+    while True:
         if day in days:
             run += 1
             longest = max(longest, run)
@@ -55,6 +58,14 @@ def streak(active: Iterable[dt.date], today: dt.date) -> Streak:
             else:
                 missed.add(day)
                 run = 0
-        day += _DAY
+        if day >= today:
+            break
+        if run:
+            day += _DAY
+        else:  # nothing to freeze or break (a freeze is only held within a streak)
+            later = bisect.bisect_right(ordered, day)
+            if later == len(ordered):
+                break
+            day = ordered[later]
     return Streak(current=run, longest=longest, active_days=len(days), freezes_held=held,
                   missed=frozenset(missed), frozen=frozenset(frozen))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
-from ugrad_quest.store import migrations
+from ugrad_quest.store import compat, migrations, tables  # noqa: F401  (tables registers the models on SQLModel)
 from ugrad_quest.store.errors import StoreError, explain
 from ugrad_quest.store.quick_reads import check_database_file
 
@@ -31,13 +32,14 @@ class Store:
 
     @classmethod
     def open(cls, path: Path, clock_pinned: bool = False) -> "Store":
-        if path.parent.exists() and not path.parent.is_dir():
-            raise StoreError(f"QUEST_HOME {path.parent} is a file, not a folder.")
+        check_database_file(path)  # first: it says what is wrong with a file that is there (stat only)
+        if path.parent.is_file():
+            raise StoreError(f"The data folder {path.parent} (QUEST_HOME) is a file, not a folder; move it aside "
+                             "or set QUEST_HOME to a folder (nothing was changed).")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
-        check_database_file(path)
         engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "isolation_level": None, "check_same_thread": False},
@@ -60,6 +62,8 @@ class Store:
     def migrate(self) -> None:
         try:
             with self.engine.begin() as conn:
+                # Before anything is written: a newer version's database is left exactly as it was.
+                compat.refuse_unknown(conn.connection.driver_connection, self.path)
                 done = migrations.applied(conn)
                 todo = migrations.pending(done)
             for migration in todo:
@@ -69,7 +73,9 @@ class Store:
                         continue
                     migration(conn)
                     migrations.record(conn, migration)
-        except DBAPIError as exc:
+            with self.engine.connect() as conn:
+                compat.refuse_unknown(conn.connection.driver_connection, self.path, SQLModel.metadata)
+        except (DBAPIError, sqlite3.Error) as exc:  # compat reads through the driver's own connection
             raise explain(exc, self.path) from None
 
     @contextmanager

@@ -1,17 +1,25 @@
 """Named, ordered, recorded schema migrations; each runs in its own transaction.
 
 Never edit a migration that has shipped: add the next one. tests/test_store.py checks that the
-migrated schema matches the SQLModel tables.
+migrated schema matches the SQLModel tables. Each applied migration is a row of _migrations with the
+version of ugrad-quest that applied it, so an older version can refuse the database by name
+(store/compat.py). Stdlib only at import: quick_reads reads the names too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Connection
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
-Migration = Callable[[Connection], None]
+Migration = Callable[["Connection"], None]
+TABLE = "_migrations"
+VERSION = "tool_version"
+"""The column of _migrations naming the version that applied each migration (a database made before it
+had it gets it with its next migration)."""
 
 
 def m001_initial(conn: Connection) -> None:
@@ -123,9 +131,9 @@ MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots, m004_clo
 
 
 def applied(conn: Connection) -> set[str]:
-    conn.exec_driver_sql(
-        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR NOT NULL PRIMARY KEY, applied_at VARCHAR NOT NULL)")
-    return {row[0] for row in conn.exec_driver_sql("SELECT name FROM _migrations")}
+    conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {TABLE} (name VARCHAR NOT NULL PRIMARY KEY, "
+                         f"applied_at VARCHAR NOT NULL, {VERSION} VARCHAR)")
+    return {row[0] for row in conn.exec_driver_sql(f"SELECT name FROM {TABLE}")}
 
 
 def pending(done: set[str]) -> list[Migration]:
@@ -133,8 +141,12 @@ def pending(done: set[str]) -> list[Migration]:
 
 
 def record(conn: Connection, migration: Migration) -> None:
-    conn.exec_driver_sql("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                         (migration.__name__, dt.datetime.now(dt.timezone.utc).isoformat()))
+    from ugrad_quest import __version__
+
+    if VERSION not in {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({TABLE})")}:
+        conn.exec_driver_sql(f"ALTER TABLE {TABLE} ADD COLUMN {VERSION} VARCHAR")  # made by an older version
+    conn.exec_driver_sql(f"INSERT INTO {TABLE} (name, applied_at, {VERSION}) VALUES (?, ?, ?)",
+                         (migration.__name__, dt.datetime.now(dt.timezone.utc).isoformat(), __version__))
 
 
 HEAD = MIGRATIONS[-1].__name__

@@ -6,10 +6,12 @@ Only tables created by m001_initial are read here, so any migrated database work
 from __future__ import annotations
 
 import sqlite3
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ugrad_quest.store.errors import explain
+from ugrad_quest.store import compat
+from ugrad_quest.store.errors import StoreError, damaged, explain, is_a_folder, unreadable
 
 
 @dataclass
@@ -19,27 +21,41 @@ class QuickProgress:
     completed: set[str] = field(default_factory=set)
 
 
-def check_database_file(path: Path) -> None:
-    """Refuse a file that is not SQLite before anything tries to write to it (stdlib only, instant)."""
+def check_database_file(path: Path) -> bool:
+    """Whether a database file exists at path; StoreError, before anything tries to write to it, for
+    one that cannot be a SQLite database we can open (stdlib only, instant)."""
     try:
-        if not path.exists() or not path.stat().st_size:
-            return
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # a new one is made on first write (a QUEST_HOME that is a file is Store.open's to say)
+    except PermissionError:
+        raise unreadable(path) from None
+    except OSError as exc:
+        raise StoreError(f"The progress database {path} could not be used ({exc.strerror}).") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise is_a_folder(path)
+    if not info.st_size:
+        return True
+    try:
         with open(path, "rb") as fh:
             header = fh.read(16)
+    except PermissionError:
+        raise unreadable(path) from None
     except OSError as exc:
-        raise explain(sqlite3.OperationalError(f"unable to open: {exc.strerror}"), path) from None
+        raise StoreError(f"The progress database {path} could not be read ({exc.strerror}).") from None
     if header != b"SQLite format 3\x00":
-        raise explain(sqlite3.DatabaseError("file is not a database"), path)
+        raise damaged(path)
+    return True
 
 
 def read_progress(path: Path) -> QuickProgress:
     progress = QuickProgress()
-    if not path.exists():
+    if not check_database_file(path):
         return progress
-    check_database_file(path)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
+            compat.refuse_unknown(conn, path)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "quest_start" not in tables:
                 return progress  # created but never migrated: nothing recorded yet
@@ -52,3 +68,4 @@ def read_progress(path: Path) -> QuickProgress:
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     return progress
+
