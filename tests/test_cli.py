@@ -22,15 +22,73 @@ def commands():
 
 def test_every_command_has_help(cli):
     names = commands()
-    assert set(names) >= {"list", "start", "check", "watch", "hint", "profile", "log", "badges", "quiz", "config", "lint"}
+    assert set(names) >= {"list", "start", "check", "watch", "hint", "profile", "log", "badges", "quiz", "config",
+                          "export", "verify", "lint"}
     top = cli("--help")
     assert top.exit_code == 0
+    assert cli().stdout == top.stdout  # `quest` alone shows the same help
     for name in names:
         result = cli(name, "--help")
         assert result.exit_code == 0, name
         assert "Usage: quest " + name in result.stdout
         doc = next(line for line in result.stdout.splitlines()[2:] if line.strip(" │"))
         assert len(doc.strip(" │")) > 10, f"{name} has no help text"
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100])
+def test_help_reads_like_a_polished_cli_at_any_width(cli, monkeypatch, columns: int):
+    """Plain metavars and no type labels, and every docstring paragraph and option help wrapped as one
+    paragraph: no line broken early (the "exits / 0 if right" of quiz), no word split."""
+    import inspect
+    import re
+
+    import typer.main
+
+    from test_narrow import paragraph
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    group = typer.main.get_command(app)
+    right = min(columns - 2, 78)  # help is as wide as the terminal, at most 78 columns
+    for name in ["", *commands()]:
+        command = group.commands[name] if name else group
+        out = cli(*([name] if name else []), "--help").stdout
+        lines = out.splitlines()
+        assert lines[0].startswith(f"Usage: quest {name} [OPTIONS]".replace("  ", " ")), name
+        assert not re.search(r"<[a-z][^>]*>|\[x[<>]=", out), f"quest {name} --help shows a type label:\n{out}"
+        assert all(len(line) <= columns for line in lines), name
+        for text in inspect.cleandoc(command.help).split("\n\n"):
+            paragraph(lines, text, right)
+        for param in command.params:
+            if param.help:
+                paragraph(lines, param.help, right)
+    options = {line.strip().split("  ")[0] for line in cli("log", "--help").stdout.splitlines() if line.startswith("  -")}
+    assert options == {"-n, --limit N", "--json", "-h, --help"}
+    usage = {name: cli(name, "--help").stdout.splitlines()[0] for name in ("start", "check", "config", "export")}
+    assert usage == {"start": "Usage: quest start [OPTIONS] QUEST", "check": "Usage: quest check [OPTIONS] [QUEST]",
+                     "config": "Usage: quest config [OPTIONS] [KEY] [VALUE]", "export": "Usage: quest export [OPTIONS] FILE"}
+
+
+def test_a_limit_below_one_is_one_sentence_exit_2(cli):
+    result = cli("log", "--limit", "0")
+    assert result.exit_code == 2 and result.stderr == "Error: --limit wants a number of awards, 1 or more; got 0.\n"
+
+
+def test_escape_sequences_from_the_learner_code_are_shown_escaped(course, cli, tmp_path: Path):
+    cli("start", "basics", "--dir", str(tmp_path))
+    (tmp_path / "ugrad" / "engine.py").write_text(
+        'print("\\x1b[2J\\x1b]0;pwned\\x07 cleared")\n'
+        "class Value:\n"
+        "    def __init__(self, data):\n"
+        '        raise ValueError("\\x1b[31mred\\x1b[0m \\x9b2J")\n')
+    result = cli("check", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert not any(ch in result.stdout for ch in "\x1b\x07\x9b")  # nothing reaches the terminal raw
+    assert "\\x1b[2J\\x1b]0;pwned\\x07 cleared" in result.stdout  # the panel shows what was printed, escaped
+    lines = result.stdout.splitlines()
+    data = next(i for i, line in enumerate(lines) if " data " in line)
+    assert lines[data + 1].startswith("    ValueError: \\x1b[31mred\\x1b[0m \\x9b2J (ugrad/engine.py, line 4)")
+    as_json = json.loads(cli("check", "--json", cwd=tmp_path).stdout)
+    assert as_json["tasks"][0]["message"].startswith("ValueError: \x1b[31mred")  # JSON keeps the text itself
 
 
 def test_unknown_command_and_option_are_usage_errors(cli):
@@ -167,10 +225,11 @@ def test_check_text_report(course, cli, tmp_path: Path):
     result = cli("check", cwd=tmp_path)
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    double = next(line for line in lines if "double" in line)
-    assert double.startswith("✘") and "failed: Value(4).double() should be 8" in double
+    double = next(i for i, line in enumerate(lines) if " double " in line)
+    assert lines[double].split() == ["✘", "double", "Double", "failed"]
+    assert lines[double + 1].startswith("    Value(4).double() should be 8")  # the message under its task
     data = next(line for line in lines if " data " in line)
-    assert data.startswith("✔") and data.rstrip().endswith("+10 XP")
+    assert data.split() == ["✔", "data", "Data", "+10", "XP"]
     assert "extra (bonus)" in result.stdout
     assert "Not there yet" in result.stdout
 
@@ -265,8 +324,8 @@ def test_locked_database_is_one_sentence_exit_2(course, cli, tmp_path: Path, que
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 2
-    assert result.stderr.strip().endswith("is locked by another quest command or another program that has it open; "
-                                          "try again when it has finished (nothing was changed).")
+    assert result.stderr.strip().endswith("is locked by another quest command; try again when it has finished "
+                                          "(nothing was changed).")
 
 
 def test_damaged_workspace_marker(course, cli, tmp_path: Path):

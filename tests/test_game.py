@@ -86,11 +86,37 @@ def test_quiz_without_answer_shows_the_next_question_and_how_to_answer(course, c
     shown = cli("quiz", "basics")
     assert shown.exit_code == 0
     assert "1/11 answered correctly" in shown.stdout
-    assert "[q2] 2 + 1?" in shown.stdout and "quest quiz basics --question q2 --answer" in shown.stdout
+    lines = shown.stdout.splitlines()
+    assert lines[lines.index("q2  +10 XP") + 1] == "  2 + 1?"
+    assert "Answer with:\n  quest quiz basics --question q2 --answer …" in shown.stdout
     state = json.loads(cli("quiz", "basics", "--json").stdout)
     assert [q["solved"] for q in state["questions"]][:2] == [True, False]
     # --answer without --question answers the first open one
     assert "Right" in cli("quiz", "basics", "--answer", "3").stdout
+
+
+def test_outside_a_workspace_the_quiz_needs_the_quest_named(course, cli, day, tmp_path, monkeypatch):
+    from ugrad_quest.cli import game
+
+    day("2026-03-02T10:00:00")
+    for args, example in ((["--answer", "2"], "quest quiz basics --answer 2"), ([], "quest quiz basics"),
+                          (["--json"], "quest quiz basics"), (["-q", "q2", "-a", "3 "], "quest quiz basics --answer 3")):
+        refused = cli("quiz", *args, cwd=tmp_path)
+        assert refused.exit_code == 2, args
+        assert refused.stderr == (f"Error: {tmp_path} is not inside a quest workspace, so there is no current quiz: "
+                                  f"name the quest, e.g. `{example}`, or cd to your workspace.\n")
+    monkeypatch.setattr(game, "interactive", lambda: True)
+    asked = cli("quiz", input="2\n", cwd=tmp_path)
+    assert asked.exit_code == 2 and "Your answer" not in asked.stdout
+    assert json.loads(cli("log", "--json").stdout) == []  # nothing was recorded against a guessed quest
+
+    (tmp_path / ".ugrad-quest.json").write_text('{"format_version": 1, "package": "ugrad", "quests": []}')
+    nothing_started = cli("quiz", "--answer", "2", cwd=tmp_path)
+    assert nothing_started.exit_code == 2
+    assert nothing_started.stderr.startswith(f"Error: No quest is started in {tmp_path}, so there is no current quiz")
+
+    named = cli("quiz", "basics", "--answer", "2", cwd=tmp_path)  # with the quest named it works anywhere
+    assert named.exit_code == 0 and "✔ Right. +10 XP" in named.stdout
 
 
 def test_the_real_quests_quizzes_can_be_answered(cli, day):
@@ -274,7 +300,7 @@ def test_in_a_terminal_quiz_asks_each_open_question(course, cli, monkeypatch, da
     result = cli("quiz", "basics", input=replies)
     assert result.exit_code == 0
     out = result.stdout
-    assert "[q1] 1 + 1?" in out and "✔ Right. +10 XP" in out
+    assert "q1  +10 XP\n  1 + 1?" in out and "✔ Right. +10 XP" in out
     assert "Question 'q3' wants a number" in out
     assert "Not quite: '6' is not it." in out
     state = {q["id"]: (q["solved"], q["wrong_answers"]) for q in json.loads(cli("quiz", "basics", "--json").stdout)["questions"]}

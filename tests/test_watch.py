@@ -54,16 +54,20 @@ class FakeFiles:
         return dict(self.files)
 
 
-def run_watch(snapshot, fake: FakeTime, stop_after: float = 6.0, during_run=None):
-    """Every call of run_once as (time, changed paths)."""
+def run_watch(snapshot, fake: FakeTime, stop_after: float = 6.0, during_run=None, said=None):
+    """Every call of run_once as (time, changed paths); with `said`, a list, what the learner would
+    read in order: each run's changed files, and "waiting" each time the loop says it is watching."""
     runs: list[tuple[float, list[Path]]] = []
+    said = [] if said is None else said
 
     def run_once(changed):
         runs.append((round(fake.now, 6), list(changed)))
+        said.append(list(changed))
         if during_run:
             during_run(len(runs))
 
-    count = watching.watch(run_once, snapshot, sleep=fake.sleep, clock=fake.clock, stop_after=stop_after)
+    count = watching.watch(run_once, snapshot, sleep=fake.sleep, clock=fake.clock, stop_after=stop_after,
+                           waiting=lambda: said.append("waiting"))
     assert count == len(runs)
     return runs
 
@@ -106,8 +110,35 @@ def test_a_save_during_a_check_is_checked_afterwards():
         if n == 2:  # the learner saves again while the second check runs
             files.save(ENGINE, (3, 12))()
 
-    runs = run_watch(files.snapshot, fake, during_run=during_run)
+    said = []
+    runs = run_watch(files.snapshot, fake, during_run=during_run, said=said)
     assert [changed for _, changed in runs] == [[], [ENGINE], [ENGINE]]
+    # Watching is said once per idle spell: not between the check the save came during and its re-run.
+    assert said == [[], "waiting", [ENGINE], [ENGINE], "waiting"]
+
+
+def test_several_saves_during_one_check_queue_one_rerun():
+    files = FakeFiles(ugrad__engine=(1, 10), ugrad__nn=(1, 20))
+    fake = FakeTime([(1.05, files.save(ENGINE, (2, 11)))])
+
+    def during_run(n):
+        if n == 2:
+            files.save(ENGINE, (3, 12))()
+            files.save(Path("ugrad/nn.py"), (2, 21))()
+            files.save(ENGINE, (4, 13))()
+
+    said = []
+    run_watch(files.snapshot, fake, during_run=during_run, said=said)
+    assert said == [[], "waiting", [ENGINE], [ENGINE, Path("ugrad/nn.py")], "waiting"]
+
+
+def test_changes_that_cancel_out_say_watching_only_once():
+    files = FakeFiles(ugrad__engine=(1, 10))
+    scratch = Path("ugrad/scratch.py")
+    said = []
+    run_watch(files.snapshot, FakeTime([(1.05, files.save(scratch, (1, 1))), (1.25, files.delete(scratch))]),
+              said=said)
+    assert said == [[], "waiting"]
 
 
 # The real snapshot on real files, with the fake clock's actions touching the disk.
@@ -187,10 +218,12 @@ def test_an_error_in_a_recheck_is_shown_and_watching_goes_on(course, cli, tmp_pa
     cli("start", "basics", "--dir", str(tmp_path))
     db = quest_home / "progress.sqlite3"
 
-    def two_saves_then_ctrl_c(run_once, snapshot, *args, **kwargs):
+    def two_saves_then_ctrl_c(run_once, snapshot, *args, waiting, **kwargs):
         run_once(())
+        waiting()
         db.write_bytes(b"\x00garbage" * 500)  # damaged between two saves
         run_once([ENGINE])
+        waiting()
         raise KeyboardInterrupt
 
     monkeypatch.setattr(watching, "watch", two_saves_then_ctrl_c)
@@ -200,6 +233,28 @@ def test_an_error_in_a_recheck_is_shown_and_watching_goes_on(course, cli, tmp_pa
     assert result.stdout.count("Watching ugrad/ for changes… (Ctrl-C to stop)") == 2
     assert "Changed: ugrad/engine.py" in result.stdout
     assert result.stdout.rstrip().endswith("Stopped watching.")
+
+
+def test_ctrl_c_just_as_watching_is_printed_does_not_print_it_twice(course, cli, tmp_path: Path, monkeypatch):
+    """The race a busy machine hit: Ctrl-C after rich wrote "Watching…" and before it cleared its buffer."""
+    cli("start", "basics", "--dir", str(tmp_path))
+
+    def ctrl_c_as_watching_is_flushed(run_once, snapshot, *args, waiting, **kwargs):
+        run_once(())
+        stream = sys.stdout
+
+        def interrupted():
+            monkeypatch.setattr(stream, "flush", type(stream).flush.__get__(stream))
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(stream, "flush", interrupted)
+        waiting()
+
+    monkeypatch.setattr(watching, "watch", ctrl_c_as_watching_is_flushed)
+    result = cli("watch", cwd=tmp_path)
+    assert result.exit_code == 0
+    assert result.stdout.count("Watching ugrad/ for changes…") == 1
+    assert result.stdout.rstrip().endswith("Watching ugrad/ for changes… (Ctrl-C to stop)\nStopped watching.")
 
 
 class Lines:
@@ -236,9 +291,19 @@ class Lines:
         return "".join(self.seen)
 
 
+def save_atomically(path: Path, text: str) -> None:
+    """Write beside the package and rename over the file, as editors do: the watcher can never see the
+    file half written, however long this process waits between the truncation and the write."""
+    draft = path.parents[1] / (path.name + ".draft")
+    draft.write_text(text, encoding="utf-8")
+    os.replace(draft, path)
+
+
 def test_watch_rechecks_when_the_engine_is_saved_and_stops_on_ctrl_c(course, cli, tmp_path: Path):
     cli("start", "basics", "--dir", str(tmp_path))
-    deadline = time.monotonic() + 180
+    # Each wait is for an event (a line of output, the exit), never a sleep; the deadline is generous
+    # so that a busy machine only makes the test slower.
+    deadline = time.monotonic() + 600
     # The fixtures set QUEST_HOME and QUEST_QUESTS_DIR in os.environ; the child inherits them.
     proc = subprocess.Popen([sys.executable, "-m", "ugrad_quest", "watch"], cwd=tmp_path, env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
@@ -247,15 +312,18 @@ def test_watch_rechecks_when_the_engine_is_saved_and_stops_on_ctrl_c(course, cli
         err = Lines(proc.stderr)
         first = out.until("Watching ugrad/ for changes… (Ctrl-C to stop)", deadline)
         assert "Checked Basics" in first and "Not there yet." in first
-        data = next(line for line in first.splitlines() if " data " in line)
-        assert data.startswith("✘") and "failed: NotImplementedError" in data
+        lines = first.splitlines()
+        data = next(i for i, line in enumerate(lines) if " data " in line)
+        assert lines[data].startswith("✘") and lines[data].rstrip().endswith("failed")
+        assert lines[data + 1].startswith("    NotImplementedError: ")
 
-        (tmp_path / "ugrad" / "engine.py").write_text(BASICS_ENGINE, encoding="utf-8")
+        save_atomically(tmp_path / "ugrad" / "engine.py", BASICS_ENGINE)
         second = out.until("Watching ugrad/ for changes…", deadline)
         lines = second.splitlines()
         assert lines[0] == "Changed: ugrad/engine.py"
         assert next(line for line in lines if " double " in line).startswith("✔")
         assert "All required tasks pass." in second and "Quest complete!" in second
+        assert second.count("Checked Basics") == 1
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=max(1, deadline - time.monotonic())) == 0

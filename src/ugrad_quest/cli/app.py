@@ -18,10 +18,12 @@ from ugrad_quest.cli.common import JsonOption
 from ugrad_quest.cli.common import context as _context
 from ugrad_quest.cli.common import errors as _errors
 from ugrad_quest.cli.common import interactive
+from ugrad_quest.cli.help import QuestCommand, QuestGroup
 from ugrad_quest.errors import QuestError
 
 app = typer.Typer(
     name="quest",
+    cls=QuestGroup,
     help="Rebuild an autograd engine from scratch, one checked quest at a time.",
     no_args_is_help=True,
     add_completion=False,
@@ -66,9 +68,9 @@ def list_command(json_output: JsonOption = False) -> None:
 
 @app.command()
 def start(
-    quest: Annotated[str, typer.Argument(help="The quest to start, e.g. value.")],
-    directory: Annotated[Optional[Path], typer.Option("--dir", help="Workspace folder (default: the current workspace or folder).")] = None,
-    package: Annotated[Optional[str], typer.Option("--package", help="The package holding your engine (default: ugrad). "
+    quest: Annotated[str, typer.Argument(metavar="QUEST", help="The quest to start, e.g. value.")],
+    directory: Annotated[Optional[Path], typer.Option("--dir", metavar="DIR", help="Workspace folder (default: the current workspace or folder).")] = None,
+    package: Annotated[Optional[str], typer.Option("--package", metavar="NAME", help="The package holding your engine (default: ugrad). "
                                                    "Name an existing one to have it checked.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Start even if the quests it requires are not complete "
                                         "(to check an existing implementation).")] = False,
@@ -85,8 +87,8 @@ def start(
 
 @app.command()
 def check(
-    quest: Annotated[Optional[str], typer.Argument(help="The quest to check (default: the one started last here).")] = None,
-    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Check only this task (repeatable).")] = None,
+    quest: Annotated[Optional[str], typer.Argument(metavar="QUEST", help="The quest to check (default: the one started last here).")] = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", metavar="TASK", help="Check only this task (repeatable).")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run the hidden tests against your code and report each task. Exit 0 when every required task passes, 1 otherwise."""
@@ -110,8 +112,8 @@ def check(
 
 @app.command()
 def watch(
-    quest: Annotated[Optional[str], typer.Argument(help="The quest to check (default: the one started last here).")] = None,
-    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Check only this task (repeatable).")] = None,
+    quest: Annotated[Optional[str], typer.Argument(metavar="QUEST", help="The quest to check (default: the one started last here).")] = None,
+    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", metavar="TASK", help="Check only this task (repeatable).")] = None,
 ) -> None:
     """Check your code now, then again each time you save a file of your package. Ctrl-C stops."""
     with _errors():
@@ -120,7 +122,7 @@ def watch(
         from rich.text import Text
 
         from ugrad_quest import workspace
-        from ugrad_quest.render import views
+        from ugrad_quest.render import safe_text, views
         from ugrad_quest.render.console import stderr_console, stdout_console
         from ugrad_quest.render.progress import check_progress
         from ugrad_quest.services import watch as watching
@@ -130,13 +132,14 @@ def watch(
         ws = workspace.require(ctx.cwd)
         out, err = stdout_console(), stderr_console()
         folder = watching.watched_folder(ws.root, ws.package)
-        where = f"{ws.package}/" if folder != ws.root else str(ws.root)
+        where = f"{ws.package}/" if folder != ws.root else safe_text.shown(str(ws.root))
 
         def run_once(changed) -> None:
             if changed:  # a re-run; the first run has no changes
                 if out.is_terminal:
                     out.clear()
-                out.print(Text("Changed: " + ", ".join(p.as_posix() for p in changed), style="muted"))
+                names = ", ".join(safe_text.shown(p.as_posix()) for p in changed)  # any name a file can have
+                out.print(Text("Changed: " + names, style="muted"))
             try:
                 with check_progress(err) as on_progress:
                     result = check_quest(ctx, quest, task, on_progress=on_progress)
@@ -144,18 +147,23 @@ def watch(
             except QuestError as exc:
                 if not changed:
                     raise  # a usage error at the start stops watch, as it stops check
-                typer.echo(f"Error: {exc}", err=True)  # e.g. a locked database: save again to retry
+                typer.echo(f"Error: {safe_text.shown(str(exc))}", err=True)  # e.g. a locked database: save again
+
+        def waiting() -> None:
             out.print(Text(f"\nWatching {where} for changes… (Ctrl-C to stop)", style="muted"))
 
         try:
-            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package))
+            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package), waiting=waiting)
         except KeyboardInterrupt:
-            out.print(Text(("\n" if out.is_terminal else "") + "Stopped watching.", style="muted"))
+            # A fresh console: Ctrl-C between rich's write of a line and the clearing of its buffer
+            # (e.g. just after "Watching…") would have `out` print that line a second time.
+            farewell = stdout_console()
+            farewell.print(Text(("\n" if farewell.is_terminal else "") + "Stopped watching.", style="muted"))
 
 
 @app.command()
 def hint(
-    task: Annotated[Optional[str], typer.Argument(help="The task (default: the first one not yet passed).")] = None,
+    task: Annotated[Optional[str], typer.Argument(metavar="TASK", help="The task (default: the first one not yet passed).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Reveal without asking, even when the hint costs XP.")] = False,
 ) -> None:
     """Show the next hint for a task of the current quest. A hint costs part of the task's XP unless it already passed: you are asked first."""
@@ -164,14 +172,17 @@ def hint(
         from ugrad_quest.render.console import stdout_console
         from ugrad_quest.services.hint import next_hint
 
+        out = stdout_console()
+
         def confirm(offer) -> bool:
             if yes:
                 return True
             if not interactive():
                 return False  # a script gets the price and the --yes to pass, never a silent charge
-            return typer.confirm(views.hint_price(offer) + " Reveal it?", default=False)
+            out.print(views.hint_price(offer), markup=False)  # wrapped between words, unlike a long prompt
+            return typer.confirm("Reveal it?", default=False)
 
-        stdout_console().print(views.hint(next_hint(_context(), task, confirm)))
+        out.print(views.hint(next_hint(_context(), task, confirm)))
 
 
 app.command()(game.profile)
@@ -185,9 +196,9 @@ app.command()(share.verify)
 
 @app.command()
 def lint(
-    quest: Annotated[str, typer.Argument(help="The quest to lint.")],
-    reference: Annotated[Optional[Path], typer.Option("--reference", help="A folder holding a reference solution package that must pass.")] = None,
-    package: Annotated[str, typer.Option("--package", help="The reference solution's package name.")] = "ugrad",
+    quest: Annotated[str, typer.Argument(metavar="QUEST", help="The quest to lint.")],
+    reference: Annotated[Optional[Path], typer.Option("--reference", metavar="DIR", help="A folder holding a reference solution package that must pass.")] = None,
+    package: Annotated[str, typer.Option("--package", metavar="NAME", help="The reference solution's package name (default: ugrad).")] = "ugrad",
 ) -> None:
     """For quest authors: check that the starter fails, a reference passes, and every hidden test names a task."""
     with _errors():
@@ -198,6 +209,11 @@ def lint(
         report = lint_quest(_context(), quest, reference, package)
         stdout_console().print(views.lint(report))
     raise typer.Exit(0 if report.ok else 1)
+
+
+# Every command's help in one layout (cli/help.py): plain metavars, no type labels.
+for _command in app.registered_commands:
+    _command.cls = QuestCommand
 
 
 def main() -> None:

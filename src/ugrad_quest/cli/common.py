@@ -19,7 +19,9 @@ def errors() -> Iterator[None]:
     try:
         yield
     except QuestError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        from ugrad_quest.render.safe_text import shown
+
+        typer.echo(f"Error: {shown(str(exc))}", err=True)  # it may quote a file name or a reply
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("Interrupted: nothing was recorded.", err=True)

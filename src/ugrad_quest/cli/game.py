@@ -88,13 +88,15 @@ def _first_run(ctx) -> None:
 
 
 def log(
-    limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="Show only the latest N awards.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", metavar="N", help="Show only the latest N awards.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Show every XP award, newest first, each with a review of what you demonstrated."""
     with errors():
         from ugrad_quest.services.log import read_log
 
+        if limit is not None and limit < 1:  # checked here: typer's min=1 would label the option "[x>=1]"
+            raise QuestError(f"--limit wants a number of awards, 1 or more; got {limit}.")
         entries = read_log(context(), limit)
         if json_output:
             from ugrad_quest.render import json_view
@@ -125,18 +127,18 @@ def badges(json_output: JsonOption = False) -> None:
 
 
 def quiz(
-    quest: Annotated[Optional[str], typer.Argument(help="The quest whose quiz to take (default: the one started "
-                                                   "last here, else the first with a quiz).")] = None,
-    question: Annotated[Optional[str], typer.Option("--question", "-q", help="The question to answer "
+    quest: Annotated[Optional[str], typer.Argument(metavar="QUEST", help="The quest whose quiz to take "
+                                                   "(default: the one started last in this workspace).")] = None,
+    question: Annotated[Optional[str], typer.Option("--question", "-q", metavar="ID", help="The question to answer "
                                                     "(default: the first not yet answered correctly).")] = None,
-    answer: Annotated[Optional[str], typer.Option("--answer", "-a", help="Answer without being asked: a letter "
-                                                  "for a multiple-choice question, a number otherwise.")] = None,
+    answer: Annotated[Optional[str], typer.Option("--answer", "-a", metavar="ANSWER", help="Answer without being "
+                                                  "asked: a letter for a multiple-choice question, a number otherwise.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Answer concept questions about a quest. The first correct answer earns XP (half after a wrong one).
 
-    In a terminal it asks each open question in turn; with --answer it answers one and exits
-    0 if right, 1 if wrong.
+    In a terminal it asks each open question in turn; with --answer it answers one and exits 0 if
+    right, 1 if wrong. Outside a workspace, name the quest.
     """
     with errors():
         from ugrad_quest.render import game_views
@@ -181,8 +183,8 @@ def quiz(
 
 
 def config(
-    key: Annotated[Optional[str], typer.Argument(help="name or title; omit to show both.")] = None,
-    value: Annotated[Optional[str], typer.Argument(help="The new value; omit to show the current one.")] = None,
+    key: Annotated[Optional[str], typer.Argument(metavar="KEY", help="name or title; omit to show both.")] = None,
+    value: Annotated[Optional[str], typer.Argument(metavar="VALUE", help="The new value; omit to show the current one.")] = None,
     unset: Annotated[bool, typer.Option("--unset", help="Go back to the default (git's user.name; a title by level).")] = False,
 ) -> None:
     """Show or set your trainer name and title, as shown on your card."""

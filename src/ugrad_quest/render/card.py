@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ugrad_quest.render import creature_art
+from ugrad_quest.render import creature_art, safe_text
 from ugrad_quest.render.heatmap import FROZEN, FROZEN_STYLE, heatmap, weeks_that_fit
 from ugrad_quest.rules.creature import creature_for, title_for
 from ugrad_quest.rules.reviews import plural
@@ -139,7 +139,7 @@ def _log_line(entry: LogEntry, xp_width: int, tiers: dict[str, str]) -> Text:
     if entry.kind == "badge" and entry.subject in tiers:
         tier = tiers[entry.subject]
         line.append(tier_glyph(tier) + " ", style=tier_style(tier))
-    line.append(" ".join(entry.review.split()))
+    line.append(safe_text.shown(" ".join(entry.review.split())))  # reviews quote the learner's failures
     return line
 
 

@@ -7,7 +7,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from ugrad_quest.render import safe_text
 from ugrad_quest.render.card import badge_label, tier_glyph
+from ugrad_quest.render.layout import INDENT, NotedRows, WideOrNarrow, row_table
 from ugrad_quest.services.config import TrainerConfig
 from ugrad_quest.services.profile import BadgeView, LogEntry
 from ugrad_quest.services.quiz import LETTERS, AnswerResult, QuestionState, QuizState
@@ -24,40 +26,52 @@ def log(entries: list[LogEntry]) -> RenderableType:
         subject = "/".join(x for x in (e.quest_id, e.subject) if x)
         parts.append(Text.assemble((e.date.isoformat(), "muted"), "  ", (f"+{e.xp} XP", "xp"), "  ",
                                    (e.kind, "title"), ("  " + subject, "muted")))
-        parts.append(Padding(Text(e.review), (0, 0, 1, 4), expand=False))
+        # A review quotes the failures fixed on the way, and those came from the learner's code.
+        parts.append(Padding(Text(safe_text.shown(e.review)), (0, 0, 1, INDENT), expand=False))
     total = sum(e.xp for e in entries)
     parts.append(Text(f"{len(entries)} awards, {total} XP.", style="muted"))
     return Group(*parts)
 
 
 def badges(views: list[BadgeView]) -> RenderableType:
+    """A table with one line per badge; where that does not fit, how to earn each goes under its line."""
     table = Table(box=None, pad_edge=False, header_style="muted")
-    table.add_column("", no_wrap=True)
-    table.add_column("badge", no_wrap=True)
-    table.add_column("tier", no_wrap=True)
-    table.add_column("XP", justify="right", no_wrap=True)
-    table.add_column("how to earn it", ratio=1)
+    narrow = row_table()
+    for name, justify in (("", "left"), ("badge", "left"), ("tier", "left"), ("XP", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)
+        narrow.add_column(justify=justify, no_wrap=True)
+    table.add_column("how to earn it", no_wrap=True)
+    notes = []
     for b in views:
         mark = Text("✔", style="passed") if b.earned_on else Text("·", style="muted")
         name = badge_label(b.name, b.tier) if b.earned_on else Text(f"{tier_glyph(b.tier)} {b.name}", style="muted")
         how = Text(b.description)
         if b.earned_on:
             how.append(f" Earned {b.earned_on.isoformat()}.", style="muted")
-        table.add_row(mark, name, Text(b.tier, style=f"tier.{b.tier}"), f"+{b.xp}", how)
+        cells = (mark, name, Text(b.tier, style=f"tier.{b.tier}"), f"+{b.xp}")
+        table.add_row(*cells, how)
+        narrow.add_row(*cells)
+        notes.append(how)
     earned = sum(1 for b in views if b.earned_on)
-    return Group(table, Text(f"\n{earned} of {len(views)} badges earned.", style="muted"))
+    return Group(WideOrNarrow(table, NotedRows(narrow, notes)),
+                 Text(f"\n{earned} of {len(views)} badges earned.", style="muted"))
 
 
 def question(item: QuestionState) -> RenderableType:
+    """The question's id and worth on one line, then its prompt and choices indented under it; a long
+    choice wraps under its own text, not under its letter."""
     q = item.question
-    text = Text()
-    text.append(f"\n[{q.id}] ", style="muted").append(q.prompt, style="title")
-    text.append(f"  (+{q.xp} XP)" if not item.solved else "  (answered)", style="xp" if not item.solved else "muted")
+    head = Text.assemble("\n", (q.id, "muted"), "  ")
+    head.append(f"+{q.xp} XP" if not item.solved else "(answered)", style="xp" if not item.solved else "muted")
+    body = Table.grid(padding=(0, 1))
+    body.add_column(no_wrap=True)
+    body.add_column()
     for letter, choice in zip(LETTERS, q.choices):
-        text.append(f"\n  {letter}) {choice}")
+        body.add_row(f"{letter})", choice)
+    lines = [Text(q.prompt, style="title"), body]
     if q.numeric:
-        text.append("\n  Answer with a number.", style="muted")
-    return text
+        lines.append(Text("Answer with a number.", style="muted"))
+    return Group(head, *(Padding(line, (0, 0, 0, 2), expand=False) for line in lines))
 
 
 def quiz_overview(state: QuizState, next_up: QuestionState | None) -> RenderableType:
@@ -68,8 +82,10 @@ def quiz_overview(state: QuizState, next_up: QuestionState | None) -> Renderable
         if not state.open:
             return Group(head, Text("Every question is answered correctly. Well done.", style="passed"))
         return head
-    how = Text.assemble(("Answer with ", "muted"),
-                        (f"quest quiz {state.quest_id} --question {next_up.question.id} --answer …", "title"))
+    # The command on a line of its own, so it wraps (if ever) between its words, never inside one.
+    how = Group(Text("Answer with:", style="muted"),
+                Padding(Text(f"quest quiz {state.quest_id} --question {next_up.question.id} --answer …",
+                             style="title"), (0, 0, 0, 2), expand=False))
     return Group(head, question(next_up), how)
 
 
@@ -97,14 +113,13 @@ def quiz_answer(result: AnswerResult) -> RenderableType:
 
 
 def config(current: TrainerConfig, key: str | None) -> RenderableType:
+    """Each setting and its value; a long value wraps under itself, not under the setting's name."""
     rows = {"name": (current.name, f"{current.default_name} (default, from git or your login)"),
             "title": (current.title, "by level (default)")}
-    text = Text()
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="title")
+    table.add_column()
     for name, (value, default) in rows.items():
-        if key is not None and name != key:
-            continue
-        text.append(f"{name:<6}", style="title").append(value if value is not None else default,
-                                                          style="" if value is not None else "muted")
-        text.append("\n")
-    text.rstrip()
-    return text
+        if key is None or name == key:
+            table.add_row(name, Text(value, style="") if value is not None else Text(default, style="muted"))
+    return table

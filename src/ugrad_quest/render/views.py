@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from ugrad_quest.render import card as trainer_card
+from ugrad_quest.render import safe_text
+from ugrad_quest.render.layout import NotedRows, WideOrNarrow, row_table
 from ugrad_quest.rules.creature import creature_for
 from ugrad_quest.services.check import CheckResult
 from ugrad_quest.services.hint import HintResult
@@ -20,18 +23,23 @@ STATUS_STYLE = {"complete": "passed", "in progress": "xp", "available": "title",
 
 
 def quest_list(rows: list[QuestStatus]) -> RenderableType:
+    """A table with one line per quest; where that does not fit, what each quest builds goes under its line."""
     table = Table(box=None, pad_edge=False, show_edge=False)
-    table.add_column("quest", style="title", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("tasks", justify="right", no_wrap=True)
-    table.add_column("XP", justify="right", no_wrap=True)
-    table.add_column("what you build", ratio=1)
+    for name, justify in (("quest", "left"), ("status", "left"), ("tasks", "right"), ("XP", "right"),
+                          ("what you build", "left")):
+        table.add_column(name, justify=justify, no_wrap=True)
+    narrow = row_table()
+    for justify in ("left", "left", "right", "right"):
+        narrow.add_column(justify=justify, no_wrap=True)
     for row in rows:
+        quest = Text(row.id, style="title")
         status = Text(row.status, style=STATUS_STYLE[row.status])
         if row.status == "locked":
             status.append(f" (needs {', '.join(row.requires)})", style="muted")
-        table.add_row(row.id, status, f"{row.tasks_passed}/{row.tasks_total}", str(row.xp), row.title)
-    return table
+        tasks = f"{row.tasks_passed}/{row.tasks_total}"
+        table.add_row(quest, status, tasks, str(row.xp), row.title)
+        narrow.add_row(quest, status, f"{tasks} tasks", f"{row.xp} XP")
+    return WideOrNarrow(table, NotedRows(narrow, [Text(row.title) for row in rows]))
 
 
 def start(result: StartResult) -> RenderableType:
@@ -52,34 +60,42 @@ def start(result: StartResult) -> RenderableType:
     return lines
 
 
-def check(result: CheckResult) -> RenderableType:
-    table = Table(box=None, pad_edge=False, show_header=False)
+def _task_rows(result: CheckResult) -> NotedRows:
+    """One line per task (mark, id, title, outcome), its message under it across the full width: the
+    message comes from the learner's code (an exception's text), so control characters are shown escaped."""
+    table = row_table()
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
-    table.add_column(ratio=1)
-    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_column(no_wrap=True)
+    messages: list[Text | None] = []
     for task in result.tasks:
-        mark = Text(MARKS[task.status], style=task.status)
         name = Text(task.id, style="title")
         if not task.required:
             name.append(" (bonus)", style="muted")
-        if task.status == "passed":
-            detail = Text(task.title)
-            if task.message:  # a note from a passing test, e.g. a measured speed-up
-                detail.append(f": {task.message}", style="muted")
+        if task.status != "passed":
+            outcome = Text(task.status, style=task.status)
+        elif task.xp_awarded:
+            outcome = Text(f"+{task.xp_awarded} XP", style="xp")
         else:
-            detail = Text(task.status + ": ", style=task.status).append(task.message or "", style="")
-        xp = Text(f"+{task.xp_awarded} XP", style="xp") if task.xp_awarded else Text("")
-        table.add_row(mark, name, detail, xp)
+            outcome = Text("passed", style="muted")
+        table.add_row(Text(MARKS[task.status], style=task.status), name, task.title, outcome)
+        # A passing test's message is a note (e.g. a measured speed-up); a failing one's says what is wrong.
+        style = "muted" if task.status == "passed" else ""
+        messages.append(Text(safe_text.shown(task.message), style=style) if task.message else None)
+    return NotedRows(table, messages)
+
+
+def check(result: CheckResult) -> RenderableType:
     parts: list[RenderableType] = [Text.assemble(("Checked ", "title"), (result.title, "xp"),
-                                                 (f"  ({result.duration:.1f} s)", "muted")), table]
+                                                 (f"  ({result.duration:.1f} s)", "muted")), _task_rows(result)]
     if result.output_bytes:
         more = result.output_bytes - len(result.output.encode())
-        shown = result.output.rstrip()[-1500:]  # Text is literal: brackets need no escaping
+        tail = safe_text.shown(result.output.rstrip()[-1500:])  # Text is literal: brackets need no escaping
         note = f"\n… {more} more bytes not shown" if more > 0 else ""
-        parts.append(Panel(Text(shown + note, style="muted"), title="your code printed", title_align="left"))
+        parts.append(Panel(Text(tail + note, style="muted"), title="your code printed", title_align="left"))
     for problem in result.problems:
-        parts.append(Text(f"quest problem (not your code): {problem}", style="error"))
+        parts.append(Text(f"quest problem (not your code): {safe_text.shown(problem)}", style="error"))
     for note in result.notes:
         parts.append(Text(f"Note: {note}.", style="muted"))
     summary = Text()
@@ -138,15 +154,20 @@ def hint(result: HintResult) -> RenderableType:
 
 
 def lint(report) -> RenderableType:
-    text = Text()
-    text.append(f"Quest {report.quest_id}: ", style="title")
-    text.append("sound\n" if report.ok else f"{len(report.problems)} problem(s)\n", style="passed" if report.ok else "failed")
-    text.append("  starter:   " + ", ".join(f"{t} {s}" for t, s in report.starter_statuses.items()) + "\n", style="muted")
-    if report.reference_statuses:
-        text.append("  reference: " + ", ".join(f"{t} {s}" for t, s in report.reference_statuses.items()) + "\n", style="muted")
+    """The verdict, then the statuses and each problem, each wrapping under its own text (a hanging indent)."""
+    head = Text.assemble((f"Quest {report.quest_id}: ", "title"),
+                         ("sound" if report.ok else f"{len(report.problems)} problem(s)",
+                          "passed" if report.ok else "failed"))
+    statuses, problems = Table.grid(padding=(0, 1)), Table.grid(padding=(0, 1))
+    for grid in (statuses, problems):
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+    for label, by_task in (("starter:", report.starter_statuses), ("reference:", report.reference_statuses)):
+        if by_task:
+            statuses.add_row(label, ", ".join(f"{t} {s}" for t, s in by_task.items()), style="muted")
     for problem in report.problems:
-        text.append(f"  ✘ {problem}\n", style="failed")
-    return text
+        problems.add_row("✘", problem, style="failed")
+    return Group(head, *(Padding(grid, (0, 0, 0, 2), expand=False) for grid in (statuses, problems)))
 
 
 def xp_bar(into: int, span: int, width: int) -> Text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass, field
 
 from ugrad_quest import workspace as ws_mod
@@ -82,20 +83,23 @@ def is_correct(q: Question, reply: str) -> bool:
     raise QuestError(f"Answer question {q.id!r} with one of the letters {', '.join(letters)}; got {reply!r}.")
 
 
-def _quest(ctx: Context, quest_id: str | None) -> Quest:
+def _quest(ctx: Context, quest_id: str | None, reply: str | None) -> Quest:
+    """The quest named, else the workspace's current one. Without either there is no quest to assume:
+    an answer recorded against a guessed quest would be judged against the wrong question."""
     if quest_id:
         return ctx.catalog.get(quest_id)
     ws = ws_mod.find(ctx.cwd)
     if ws is not None and ws.active_quest:
         return ctx.catalog.get(ws.active_quest)
-    with_quiz = [q for q in ctx.catalog.quests if q.quiz]
-    if not with_quiz:
-        raise QuestError("No quest has quiz questions.")
-    return with_quiz[0]
+    example = next((q.id for q in ctx.catalog.quests if q.quiz), "value")
+    command = f"quest quiz {example}" + (f" --answer {shlex.quote(reply.strip())}" if reply is not None else "")
+    where = f"No quest is started in {ws.root}" if ws is not None else f"{ctx.cwd} is not inside a quest workspace"
+    raise QuestError(f"{where}, so there is no current quiz: name the quest, e.g. `{command}`, "
+                     "or cd to your workspace.")
 
 
-def _quiz_of(ctx: Context, quest_id: str | None) -> Quest:
-    quest = _quest(ctx, quest_id)
+def _quiz_of(ctx: Context, quest_id: str | None, reply: str | None = None) -> Quest:
+    quest = _quest(ctx, quest_id, reply)
     if not quest.quiz:
         raise QuestError(f"Quest {quest.id!r} has no quiz questions.")
     return quest
@@ -132,7 +136,7 @@ def quiz_state(ctx: Context, quest_id: str | None = None) -> QuizState:
 
 def answer(ctx: Context, quest_id: str | None, question_id: str | None, reply: str) -> AnswerResult:
     """Record one answer. Without question_id, it answers the first question not yet solved."""
-    quest = _quiz_of(ctx, quest_id)
+    quest = _quiz_of(ctx, quest_id, reply)
     question = question_of(quest, question_id) if question_id is not None else None
     if question is not None:
         is_correct(question, reply)  # a reply that is no answer at all stops before the database is opened

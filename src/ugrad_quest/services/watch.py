@@ -3,7 +3,9 @@
 Plain polling of each file's (mtime_ns, size): no dependency, and it behaves the same on every
 platform and file system. An editor's save is often a burst (write a temp file, rename it over the
 original, touch a backup), so a re-run waits until the files have been quiet for a moment: one save,
-one check. The loop takes its snapshot, sleep and clock as arguments, so tests drive it with fakes.
+one check. A save while a check runs queues one more check after it, and the loop says it is waiting
+only when nothing is queued. The loop takes its snapshot, sleep and clock as arguments, so tests drive
+it with fakes.
 """
 
 from __future__ import annotations
@@ -70,16 +72,19 @@ def watch(
     sleep: Callable[[float], object] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     *,
+    waiting: Callable[[], object] = lambda: None,
     poll: float = POLL_SECONDS,
     quiet: float = QUIET_SECONDS,
     stop_after: float | None = None,
 ) -> int:
-    """Call `run_once(())` now, then `run_once(changed_paths)` after each quiet burst of changes.
+    """Call `run_once(())` now, then `run_once(changed_paths)` after each quiet burst of changes, and
+    `waiting()` each time the loop goes idle: after a run that no save came during, or after a burst
+    whose changes cancelled out (a file created and removed), which runs nothing.
 
-    The snapshot is taken before each run, so a file saved while a check runs is seen afterwards
-    and checked again. Changes that cancel out within a burst (a file created and removed) run
-    nothing. Runs until interrupted, or until `stop_after` seconds of `clock` have passed (for
-    tests). Returns how many times `run_once` was called.
+    The snapshot is taken before each run and again right after it, so saves made while a check
+    runs are one burst, checked once more when the files are quiet. Runs until interrupted, or
+    until `stop_after` seconds of `clock` have passed (for tests). Returns how many times
+    `run_once` was called.
     """
     started = clock()
     seen = snapshot()
@@ -87,8 +92,8 @@ def watch(
     runs = 1
     last_run = seen  # what the last check saw
     last_change: float | None = None  # when the latest change of the pending burst was seen
-    while stop_after is None or clock() - started < stop_after:
-        sleep(poll)
+    idle = False  # waiting() was called and nothing has run since
+    while True:
         current = snapshot()
         if current != seen:
             seen, last_change = current, clock()
@@ -99,4 +104,11 @@ def watch(
             if paths:
                 run_once(paths)
                 runs += 1
-    return runs
+                idle = False
+                continue  # look again at once: a save during the run is the next burst
+        if last_change is None and not idle:
+            waiting()
+            idle = True
+        if stop_after is not None and clock() - started >= stop_after:
+            return runs
+        sleep(poll)
