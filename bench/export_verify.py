@@ -87,7 +87,7 @@ def main() -> int:
         reps = 200
         start = time.perf_counter()
         for _ in range(reps):
-            snapshot.digest(snapshot.capture(ws, "ugrad"))
+            snapshot.digest(snapshot.capture(ws, "ugrad").files)
         capture = (time.perf_counter() - start) / reps
 
     med = {k: statistics.median(v) for k, v in {**{f"year {k}": v for k, v in year.items()},

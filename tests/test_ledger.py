@@ -71,6 +71,25 @@ def test_reordered_events_are_named():
     assert "event #2 was moved: it comes after event #3" in messages
 
 
+@pytest.mark.parametrize("value", [None, 5, 1.5, True, "x" * 500, [], [1, [2]], {"a": {"b": 1}}])
+@pytest.mark.parametrize("kind", ["start", "check", "hint", "quiz", "xp", "other"])
+def test_an_edited_event_of_any_shape_is_named_not_raised(kind, value):
+    event = {"type": kind, **{k: value for k in ("quest", "completed", "hint", "task", "question", "kind",
+                                                  "subject", "xp")}}
+    records = chain.build([event])
+    records[0]["event"]["at"] = "edited"
+    (message,) = _messages(records)
+    assert message.startswith("event #1 (") and message.endswith(") was edited: it no longer matches its hash")
+    assert len(message) < 400  # a mangled field is named short, not pasted whole
+
+
+def test_a_huge_count_names_the_missing_run_once():
+    records = chain.build(_events(3))
+    assert _messages(records, None, 10**50) == [f"events #4 to #{10**50} were removed from the log"]
+    del records[1]
+    assert _messages(records, None, 3) == ["event #2 was removed from the log"]
+
+
 def test_a_record_that_is_not_one_is_reported_not_raised():
     records = chain.build(_events(2))
     records[1] = "garbage"
@@ -87,7 +106,7 @@ def test_a_snapshot_is_the_packages_python_files_and_round_trips_exactly(tmp_pat
     (tmp_path / "ugrad" / "__pycache__" / "engine.cpython-311.py").write_text("cached")
     (tmp_path / "ugrad" / "notes.txt").write_text("not source")
     (tmp_path / "other.py").write_text("outside the package")
-    files = snap.capture(tmp_path, "ugrad")
+    files = snap.capture(tmp_path, "ugrad").files
     assert sorted(files) == ["ugrad/__init__.py", "ugrad/engine.py", "ugrad/sub/deep.py"]
     out = tmp_path / "out"
     snap.write(snap.decode(snap.encode(files)), out)
@@ -96,16 +115,16 @@ def test_a_snapshot_is_the_packages_python_files_and_round_trips_exactly(tmp_pat
     assert snap.digest(files) == snap.digest(dict(reversed(list(files.items()))))  # order does not matter
 
 
-def test_no_package_or_a_huge_one_gives_no_snapshot(tmp_path: Path, monkeypatch):
-    assert snap.capture(tmp_path, "ugrad") is None
+def test_no_package_or_a_huge_one_gives_no_snapshot_and_says_why(tmp_path: Path, monkeypatch):
+    assert snap.capture(tmp_path, "ugrad") == snap.Capture(None, snap.NOT_FOUND)
     write_engine(tmp_path, "x = 1\n" * 100)
     monkeypatch.setattr(snap, "MAX_BYTES", 100)
-    assert snap.capture(tmp_path, "ugrad") is None
+    assert snap.capture(tmp_path, "ugrad") == snap.Capture(None, snap.TOO_LARGE, 600)
 
 
 @pytest.mark.parametrize("name", ["/etc/passwd", "../escape.py", "ugrad/../../x.py", "C:\\x.py", ""])
-def test_paths_that_would_escape_the_folder_are_unsafe(name):
-    assert snap.unsafe_paths({name: "", "ugrad/engine.py": ""}) == [name]
+def test_paths_that_would_escape_the_folder_are_refused(name):
+    assert [p.split(" (")[0] for p in snap.problems({name: "", "ugrad/engine.py": ""})] == [name]
 
 
 def test_a_check_keeps_the_code_it_ran_on_only_when_it_completes_a_task(course, cli, tmp_path, quest_home):
@@ -127,7 +146,7 @@ def test_an_installed_package_is_snapshotted_from_where_it_is_imported(tmp_path:
     site = tmp_path / "site"
     write_engine(site, "y = 2\n", package="installed_engine_pkg")
     monkeypatch.syspath_prepend(str(site))
-    files = snap.capture(tmp_path / "workspace", "installed_engine_pkg")
+    files = snap.capture(tmp_path / "workspace", "installed_engine_pkg").files
     assert files == {"installed_engine_pkg/__init__.py": "", "installed_engine_pkg/engine.py": "y = 2\n"}
     assert "installed_engine_pkg" not in __import__("sys").modules  # located, never imported
 

@@ -183,7 +183,7 @@ def test_a_database_from_the_first_release_migrates_to_head_keeping_every_row(tm
         assert rows.passed_tasks(s) == {("value", "add-mul")}
     store.close()
     names = [r[0] for r in sqlite3.connect(path).execute("SELECT name FROM _migrations ORDER BY rowid")]
-    assert names == ["m001_initial", "m002_game", "m003_snapshots", "m004_clock"]
+    assert names == ["m001_initial", "m002_game", "m003_snapshots", "m004_clock", "m005_snapshot_skipped"]
     # The upgraded file has the schema of a new one.
     fresh = tmp_path / "fresh.sqlite3"
     Store.open(fresh).close()

@@ -39,8 +39,9 @@ def audit_xp(events: list[dict], catalog: Catalog) -> list[Finding]:
                 answered_right.add(key)
             elif key not in answered_right:
                 wrong[key] += 1
-        elif kind == "check":
-            completed.update((quest_id, t) for t in event.get("completed") or [])
+        elif kind == "check" and isinstance(done := event.get("completed"), list):
+            # Completed tasks in another form are verify's finding; here they complete nothing.
+            completed.update((quest_id, t) for t in done if isinstance(t, str))
         elif kind == "xp":
             xp, subject, award = event.get("xp"), event.get("subject"), event.get("kind")
             if not isinstance(xp, int):

@@ -47,22 +47,32 @@ class Finding:
 
 
 def describe(event: dict) -> str:
-    """A short name for an event, for findings and reports."""
+    """A short name for an event, for findings and reports (of whatever types a mangled bundle gives it)."""
     kind = event.get("type")
-    quest = event.get("quest", "?")
+    quest = as_text(event.get("quest")) or "?"
     if kind == "start":
         return f"start of {quest}"
     if kind == "check":
-        done = ", ".join(event.get("completed") or [])
+        completed = event.get("completed")
+        done = ", ".join(map(as_text, completed if isinstance(completed, list) else [completed] if completed else []))
         return f"check of {quest}" + (f" that completed {done}" if done else "")
     if kind == "hint":
-        return f"hint {event.get('hint', 0) + 1} for {quest}/{event.get('task')}"
+        index = event.get("hint")
+        return f"hint {index + 1 if isinstance(index, int) else '?'} for {quest}/{as_text(event.get('task'))}"
     if kind == "quiz":
-        return f"quiz answer to {quest}/{event.get('question')}"
+        return f"quiz answer to {quest}/{as_text(event.get('question'))}"
     if kind == "xp":
-        subject = "/".join(filter(None, [event.get("quest"), event.get("subject")]))
-        return f"{event.get('kind')} XP for {subject or 'the quest line'} ({event.get('xp')} XP)"
-    return f"{kind} event"
+        subject = "/".join(filter(None, [as_text(event.get("quest")), as_text(event.get("subject"))]))
+        return f"{as_text(event.get('kind'))} XP for {subject or 'the quest line'} ({as_text(event.get('xp'))} XP)"
+    return f"{as_text(kind)} event"
+
+
+def as_text(value) -> str:
+    """A field as a finding names it: text as it is, anything else (a mangled field) short and as JSON has it."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check(records: list, head: str | None, count: int | None) -> list[Finding]:
@@ -91,12 +101,22 @@ def check(records: list, head: str | None, count: int | None) -> list[Finding]:
     for before, seq in zip(seqs, seqs[1:]):
         if seq < before:
             findings.append(Finding("reordered", f"event #{seq} was moved: it comes after event #{before}", seq))
-    present = set(seqs)
     expected = max(count or 0, max(seqs, default=0))
-    for seq in range(1, expected + 1):
-        if seq not in present:
-            findings.append(Finding("removed", f"event #{seq} was removed from the log", seq))
+    for first, last in _gaps(seqs, expected):
+        findings.append(Finding("removed", f"event #{first} was removed from the log" if first == last else
+                                f"events #{first} to #{last} were removed from the log", first))
     if head is not None and records and head != prev_hash and not findings:
         findings.append(Finding("removed", "the log does not end at the head hash it declares: "
                                 "events were removed from its end", None))
     return findings
+
+
+def _gaps(seqs: list[int], expected: int) -> list[tuple[int, int]]:
+    """The runs of numbers 1..expected missing from seqs, as (first, last): walked over the numbers present,
+    so a count of 10**100 costs no more than the events the bundle holds."""
+    gaps, after = [], 0
+    for seq in sorted({s for s in seqs if 0 < s <= expected}) + [expected + 1]:
+        if seq > after + 1:
+            gaps.append((after + 1, seq - 1))
+        after = seq
+    return gaps

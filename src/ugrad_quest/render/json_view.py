@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from ugrad_quest import json_text
 from ugrad_quest.services.check import CheckResult
 from ugrad_quest.services.listing import QuestStatus
 from ugrad_quest.services.profile import Profile
 
 
 def dumps(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    # Escaped: text from learner code or a stranger's bundle may hold lone surrogates (no stream can
+    # encode them) or C1 controls (a terminal would obey them).
+    return json_text.escaped(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def check(result: CheckResult) -> dict:

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ugrad_quest.render.console import file_size
+from ugrad_quest.render.safe_text import shown
 from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.export import ExportResult
 from ugrad_quest.services.verify import CONFIRMED, Verification
@@ -24,10 +25,12 @@ def exported(r: ExportResult) -> RenderableType:
 
 
 def verification(v: Verification) -> RenderableType:
+    """Everything a bundle says (and what its code printed) is shown with control characters escaped: a
+    stranger's bundle must not be able to clear the verifier's screen or dress a forgery as a pass."""
     parts: list[RenderableType] = [
-        Text.assemble("Bundle ", (str(v.path), "title"), f" of {v.trainer or 'an unnamed trainer'}, exported "
-                      f"{v.exported_at[:16].replace('T', ' ')} with ugrad-quest {v.tool_version}"),
-        Text(f"{plural(v.events, 'event')}, {v.xp} XP, head {(v.head or '?')[:16]}…", style="muted"),
+        Text.assemble("Bundle ", (shown(str(v.path)), "title"), f" of {shown(v.trainer) or 'an unnamed trainer'}, "
+                      f"exported {shown(v.exported_at[:16].replace('T', ' '))} with ugrad-quest {shown(v.tool_version)}"),
+        Text(f"{plural(v.events, 'event')}, {v.xp} XP, head {shown((v.head or '?')[:16])}…", style="muted"),
     ]
     if v.claims:
         table = Table(box=None, pad_edge=False, header_style="muted", title_justify="left")
@@ -37,17 +40,18 @@ def verification(v: Verification) -> RenderableType:
         for c in v.claims:
             good = c.status == CONFIRMED
             table.add_row(Text("✓" if good else "✗", style="passed" if good else "failed"),
-                          Text(f"{c.quest_id}/{c.task_id}"), Text(f"#{c.check}"), Text(c.date), Text(c.detail, style="" if good else "failed"))
+                          Text(shown(f"{c.quest_id}/{c.task_id}")), Text(shown(f"#{c.check}")), Text(shown(c.date)),
+                          Text(shown(c.detail), style="" if good else "failed"))
         parts += [Text(""), table]
     else:
         parts.append(Text("The bundle claims no completed task.", style="muted"))
     for note in v.notes:
-        parts.append(Text(f"Note: {note}.", style="muted"))
+        parts.append(Text(f"Note: {shown(note)}.", style="muted"))
     if v.findings:
         parts.append(Text(""))
         parts.append(Text(f"{plural(len(v.findings), 'problem')} found:", style="failed"))
         for f in v.findings:
-            parts.append(Text.assemble(("  ✗ ", "failed"), (f"[{f.kind}] ", "title"), f.message))
+            parts.append(Text.assemble(("  ✗ ", "failed"), (f"[{f.kind}] ", "title"), shown(f.message)))
     confirmed = sum(c.status == CONFIRMED for c in v.claims)
     parts.append(Text(""))
     if v.ok:

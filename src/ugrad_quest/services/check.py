@@ -112,10 +112,12 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
              for t in checked])
         first_passes = [t for t in checked if suite.tasks[t.id].passed
                         and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
-        if first_passes and source:
+        if first_passes and source.files:
             # Only checks that complete a task are claims anyone may want to re-run (quest export).
-            encoded = snapshot.encode(source)
+            encoded = snapshot.encode(source.files)
             rows.keep_snapshot(session, attempt_id, snapshot.digest_of_encoded(encoded), encoded)
+        elif first_passes:
+            rows.skip_snapshot(session, attempt_id, source.skipped)
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
             xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today)
@@ -140,5 +142,7 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
         badges=[(b.name, b.tier, b.xp) for b in badges],
         duration=suite.duration, level_before=level_progress(xp_before).level,
         level_after=level_progress(xp_after).level, next_task=next_task,
-        output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems, notes=suite.notes,
+        output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems,
+        notes=suite.notes + ([f"no snapshot of your code was kept for `quest export`, so `quest verify` cannot "
+                              f"re-run this check: {source.why}"] if first_passes and not source.files else []),
     )

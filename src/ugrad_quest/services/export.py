@@ -39,6 +39,11 @@ def _pinned(row) -> dict:
     return {"pinned": True} if row.clock_pinned else {}
 
 
+def _skipped(row) -> dict:
+    """Why a check that completed tasks kept no snapshot, when it recorded why (older checks did not)."""
+    return {"snapshot_skipped": row.snapshot_skipped} if row.snapshot_skipped else {}
+
+
 def collect_events(session) -> tuple[list[dict], set[str]]:
     """Every stored event as bundle events, oldest first, and the snapshot digests they name."""
     from ugrad_quest.store import history
@@ -55,7 +60,7 @@ def collect_events(session) -> tuple[list[dict], set[str]]:
             "type": "check", "quest": a.quest_id, "at": _stamp(a.started_at), "date": a.local_date.isoformat(),
             "package": a.package, "passed": a.passed,
             "tasks": {t.task_id: t.status for t in tasks.get(a.id, [])},
-            "completed": passes.get(a.id, []), "snapshot": a.snapshot, **_pinned(a)}, a.id))
+            "completed": passes.get(a.id, []), "snapshot": a.snapshot, **_skipped(a), **_pinned(a)}, a.id))
     for h in history.hints(session):
         rows.append((h.revealed_at, _ORDER["hint"], h.id, {
             "type": "hint", "quest": h.quest_id, "task": h.task_id, "hint": h.hint_index,

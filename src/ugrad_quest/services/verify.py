@@ -68,8 +68,8 @@ def verify_bundle(ctx: Context, path: Path, on_progress: ProgressCallback | None
     tool = loaded.raw.get("tool") if isinstance(loaded.raw.get("tool"), dict) else {}
     summary = loaded.raw.get("summary") if isinstance(loaded.raw.get("summary"), dict) else {}
     result = Verification(
-        path=path, trainer=loaded.trainer, exported_at=str(loaded.raw.get("exported_at", "")),
-        tool_version=str(tool.get("version", "?")), events=len(records), head=loaded.head,
+        path=path, trainer=loaded.trainer, exported_at=chain.as_text(loaded.raw.get("exported_at")),
+        tool_version=chain.as_text(tool.get("version", "?")), events=len(records), head=loaded.head,
         xp=sum(e["xp"] for e in events if e.get("type") == "xp" and isinstance(e.get("xp"), int)))
     claimed = summary.get("xp")
     if not isinstance(claimed, int):
@@ -98,9 +98,10 @@ def _check_snapshots(snapshots: dict, events: list[dict], result: Verification) 
     for digest, files in snapshots.items():
         if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
             result.findings.append(Finding("malformed", f"snapshot {digest[:12]} is not a set of source files"))
-        elif unsafe := snapshot.unsafe_paths(files):
-            result.findings.append(Finding("malformed", f"snapshot {digest[:12]} has files outside its package "
-                                           f"({', '.join(unsafe[:3])})"))
+        elif bad := snapshot.problems(files):
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            result.findings.append(Finding("malformed", f"snapshot {digest[:12]} holds what no check keeps: "
+                                           f"{'; '.join(bad[:3])}{more}"))
         elif snapshot.digest(files) != digest:
             names = [e.get("seq") for e in events if e.get("snapshot") == digest]
             where = ", ".join(f"#{s}" for s in names) or "no check"
@@ -111,9 +112,14 @@ def _check_snapshots(snapshots: dict, events: list[dict], result: Verification) 
             intact.add(digest)
     for event in events:
         digest = event.get("snapshot")
-        if event.get("type") == "check" and digest and digest not in snapshots:
+        if event.get("type") != "check" or not digest:
+            continue
+        if not isinstance(digest, str):
+            result.findings.append(Finding("malformed", f"check #{event.get('seq')} names its snapshot in a form "
+                                           "no export writes", _seq(event)))
+        elif digest not in snapshots:
             result.findings.append(Finding("snapshot-missing", f"the snapshot of check #{event.get('seq')} "
-                                           "is missing from the bundle", event.get("seq")))
+                                           "is missing from the bundle", _seq(event)))
     return intact
 
 
@@ -142,27 +148,31 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
     from ugrad_quest.runner import run_suite
 
     checks = [e for e in events if e.get("type") == "check" and e.get("completed")]
-    for event in [e for e in checks if not isinstance(e["completed"], list)]:
+    for event in [e for e in checks if not _task_list(e["completed"])]:
         result.findings.append(Finding("malformed", f"event #{event.get('seq')} lists its completed tasks "
                                        "in a form no export writes", _seq(event)))
-    checks = [e for e in checks if isinstance(e["completed"], list)]
+    checks = [e for e in checks if _task_list(e["completed"])]
     with tempfile.TemporaryDirectory(prefix="ugrad-quest-verify-") as tmp:
         for index, event in enumerate(checks, start=1):
-            seq, quest_id, date = event.get("seq"), str(event.get("quest")), str(event.get("date", ""))
+            seq, quest_id, date = event.get("seq"), chain.as_text(event.get("quest")), chain.as_text(event.get("date"))
             tasks = [str(t) for t in event["completed"]]
             quest, digest, package = ctx.catalog.find(quest_id), event.get("snapshot"), event.get("package")
             if quest is None:
                 why = f"this version of ugrad-quest has no quest {quest_id!r} to re-run"
             elif unknown := [t for t in tasks if quest.task(t) is None]:
-                why = f"{quest_id} has no task {unknown[0]!r}"
+                why = f"{quest_id} has no task {chain.as_text(unknown[0])!r}"
             elif not digest:
-                why = "no snapshot: the check was recorded before snapshots were kept (ugrad-quest 0.1 before export existed)"
-            elif digest not in snapshots:
+                why = _no_snapshot(event)
+            elif not isinstance(digest, str) or digest not in snapshots:
                 why = "its snapshot is missing from the bundle"
             elif digest not in intact:
                 why = "its snapshot's code was changed after the check"
             elif not isinstance(package, str) or not _PACKAGE.fullmatch(package):
-                why = f"the check names no valid package ({package!r})"
+                why = f"the check names no valid package ({chain.as_text(package) or 'none'})"
+            elif outside := [n for n in snapshots[digest] if not n.startswith(f"{package}/")]:
+                why = f"its snapshot holds files outside the package {package} it checked"
+                result.findings.append(Finding("malformed", f"the snapshot of check #{seq} holds files outside "
+                                               f"the package {package} it checked ({chain.as_text(outside[0])})", _seq(event)))
             else:
                 why = ""
             if why:  # already reported as a finding, or not tampering at all: the claim just cannot be re-run
@@ -171,7 +181,15 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
             if on_progress:
                 on_progress(seq, quest_id, tasks, index, len(checks))
             workspace = Path(tmp) / f"check-{index}"
-            snapshot.write(snapshots[digest], workspace)
+            try:
+                snapshot.write(snapshots[digest], workspace)
+            except OSError as exc:  # names this system cannot hold (too long a path, a case-insensitive clash)
+                detail = f"its snapshot cannot be written on this machine ({exc.strerror or exc})"
+                result.claims.extend(Claim(quest_id, task, seq, date, NOT_CONFIRMED, detail) for task in tasks)
+                claimed = ", ".join(f"{quest_id}/{task}" for task in tasks)
+                result.findings.append(Finding("not-confirmed", f"check #{seq} claims {claimed}, but {detail}",
+                                               _seq(event)))
+                continue
             suite = run_suite(quest, workspace, package, tasks=tasks, speed_tolerance=SPEED_TOLERANCE)
             result.notes += [n for n in suite.notes if n not in result.notes]
             for task in tasks:
@@ -191,6 +209,18 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
                 result.claims.append(Claim(quest_id, task, seq, date, NOT_CONFIRMED, detail))
                 result.findings.append(Finding(
                     "not-confirmed", f"check #{seq} claims {quest_id}/{task}, but {task} {detail}", seq))
+
+
+def _task_list(completed: object) -> bool:
+    return isinstance(completed, list) and all(isinstance(t, str) for t in completed)
+
+
+def _no_snapshot(event: dict) -> str:
+    """Why a claim has no code to re-run, as the check recorded it (checks before ugrad-quest said why: none)."""
+    why = snapshot.SKIPPED.get(code) if isinstance(code := event.get("snapshot_skipped"), str) else None
+    if why:
+        return f"no snapshot was kept: {why} when it was checked"
+    return "no snapshot: the check was recorded before snapshots were kept (ugrad-quest 0.1 before export existed)"
 
 
 def _speed(measured: dict | None) -> str:

@@ -127,7 +127,15 @@ def m004_clock(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN clock_pinned BOOLEAN NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots, m004_clock]
+def m005_snapshot_skipped(conn: Connection) -> None:
+    """Why a task-completing check kept no snapshot (its package was too large), so verify can say so.
+
+    Rows written before it hold NULL: nothing recorded then why a snapshot was missing.
+    """
+    conn.exec_driver_sql("ALTER TABLE attempt ADD COLUMN snapshot_skipped VARCHAR")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_game, m003_snapshots, m004_clock, m005_snapshot_skipped]
 
 
 def applied(conn: Connection) -> set[str]:

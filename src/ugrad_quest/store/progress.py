@@ -54,6 +54,11 @@ def keep_snapshot(session: Session, attempt_id: int, digest: str, encoded: bytes
     session.get(Attempt, attempt_id).snapshot = digest
 
 
+def skip_snapshot(session: Session, attempt_id: int, why: str) -> None:
+    """Record why a check that completed a task kept no snapshot (a key of ledger.snapshot.SKIPPED)."""
+    session.get(Attempt, attempt_id).snapshot_skipped = why
+
+
 def add_task_pass(session: Session, quest_id: str, task_id: str, attempt_id: int,
                   now: dt.datetime, today: dt.date) -> bool:
     return _insert_once(session, TaskPass, quest_id=quest_id, task_id=task_id, attempt_id=attempt_id,

@@ -44,6 +44,8 @@ class Attempt(SQLModel, table=True):
     passed: bool
     snapshot: str | None = Field(default=None, foreign_key="snapshot.digest")
     """The digest of the package source this check ran on, kept when it completed a task (m003)."""
+    snapshot_skipped: str | None = None
+    """Why a check that completed a task kept no snapshot: a key of ledger.snapshot.SKIPPED (m005)."""
     clock_pinned: bool = clock_pinned_field()
 
 
