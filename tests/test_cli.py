@@ -196,11 +196,14 @@ def test_check_loop_awards_once_and_reports_per_task(course, cli, tmp_path: Path
     assert done.exit_code == 0
     assert json.loads(done.stdout) == {
         "quest": "basics", "passed": True, "xp_awarded": 5 + 20 + 25, "badges_awarded": ["no-hints"], "notes": [],
+        "complete": True, "next_quest": "advanced",
         "tasks": [
-            {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0},
-            {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5},
+            {"id": "data", "title": "Data", "status": "passed", "required": True, "message": "", "xp_awarded": 0,
+             "regressed": False},
+            {"id": "double", "title": "Double", "status": "passed", "required": True, "message": "", "xp_awarded": 5,
+             "regressed": False},
             {"id": "extra", "title": "Extra", "status": "passed", "required": False, "message": "extra said extra",
-             "xp_awarded": 0},
+             "xp_awarded": 0, "regressed": False},
         ]}
 
     again = json.loads(cli("check", "--json", cwd=sub).stdout)
@@ -324,8 +327,8 @@ def test_locked_database_is_one_sentence_exit_2(course, cli, tmp_path: Path, que
         holder.execute("ROLLBACK")
         holder.close()
     assert result.exit_code == 2
-    assert result.stderr.strip().endswith("is locked by another quest command; try again when it has finished "
-                                          "(nothing was changed).")
+    assert result.stderr.strip().endswith("is locked by another quest command or another program that has it open; "
+                                          "try again when it has finished (nothing was changed).")
 
 
 def test_damaged_workspace_marker(course, cli, tmp_path: Path):

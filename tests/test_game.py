@@ -264,16 +264,6 @@ def test_config_sets_and_unsets_the_trainer_name_and_title(cli, monkeypatch):
     assert _profile(cli)["trainer"] == "Ada Lovelace"
 
 
-def test_first_run_asks_for_a_name_in_a_terminal_only(cli, monkeypatch):
-    from ugrad_quest.cli import game
-
-    monkeypatch.setattr(game, "interactive", lambda: True)
-    first = cli("profile", input="Grace\n")
-    assert first.exit_code == 0 and "Your trainer name" in first.stdout
-    assert _profile(cli)["trainer"] == "Grace"
-    assert "Your trainer name" not in cli("profile").stdout  # asked once
-
-
 def test_in_a_terminal_hint_asks_before_charging(course, cli, monkeypatch, tmp_path):
     from ugrad_quest.cli import app
 

@@ -6,7 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import ENGINES, quest_command, snapshot
+from conftest import ENGINES, ROOT, quest_command, snapshot
+
+QUESTS = ROOT / "quests"
 
 PLAIN = ENGINES / "optimize" / "plain" / "ugrad"
 
@@ -29,6 +31,9 @@ def test_quest_line_in_one_workspace(tmp_path: Path):
     # All passed on the first check, with no hints: 480 XP for the quest, 110 for its badges.
     assert value["badges_awarded"] == ["first-pass", "first-try", "no-hints", "value-deep-graphs", "value-complete"]
     assert value["xp_awarded"] == 480 + 10 + 25 + 25 + 25 + 25
+    assert value["complete"] and value["next_quest"] == "mlp"
+    shown = quest_command("check", cwd=ws)  # passing again: no XP, and no completion said twice
+    assert shown.returncode == 0 and "Quest complete!" not in shown.stdout
 
     engine_before = snapshot(ws / "ugrad")
     started = quest_command("start", "mlp", cwd=ws / "ugrad")
@@ -44,6 +49,7 @@ def test_quest_line_in_one_workspace(tmp_path: Path):
 
     assert quest_command("start", "optimize", cwd=ws).returncode == 0
     assert (ws / "ugrad" / "train.py").read_text() == (PLAIN / "train.py").read_text()  # the plain starter step
+    _profiling_as_the_first_hint_says(ws)
     code, optimize = _check(ws)
     tasks = {t["id"]: t for t in optimize["tasks"]}
     assert code == 1
@@ -68,3 +74,25 @@ def test_micrograd_checked_as_an_existing_implementation_passes_mlp(tmp_path: Pa
     assert code == 0, mlp
     assert {t["id"]: t["status"] for t in mlp["tasks"]} == {
         "neuron": "passed", "layer": "passed", "mlp": "passed", "zero-grad": "passed", "train": "passed"}
+
+
+def _profiling_as_the_first_hint_says(ws: Path) -> None:
+    """speedup-2x's first hint gives commands that finish in seconds on the plain engine."""
+    import resource
+    import subprocess
+    import sys
+
+    from ugrad_quest.catalog import load_quest
+
+    hint = load_quest(QUESTS / "optimize").task("speedup-2x").hints[0]
+    commands = ["python -m ugrad.profile_step", "python -m cProfile -s tottime -m ugrad.profile_step"]
+    assert all(c in hint for c in commands), hint
+    for command in commands:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = subprocess.run([sys.executable, *command.split()[1:]], cwd=ws, capture_output=True, text=True,
+                             timeout=600)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert run.returncode == 0, run.stderr
+        assert "ms of CPU time per step (median)" in run.stdout
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        assert cpu < 20, f"{command} took {cpu:.1f} s of CPU time"  # seconds, not the 100 s a step it once took

@@ -67,9 +67,28 @@ def find(start: Path) -> Workspace | None:
     return None
 
 
-def require(start: Path) -> Workspace:
+def shown(path: Path | str) -> str:
+    """A folder as the learner would type it: under their home as ~/..."""
+    path = Path(path)
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def not_a_workspace(start: Path, recent: list[Path]) -> QuestError:
+    """Outside a workspace, say where the learner's workspace is (or how to make one) rather than
+    suggesting a command that would scaffold into whatever folder they stand in."""
+    where = f"{start} is not inside a quest workspace (no {MARKER} here or above)"
+    if recent:
+        return QuestError(f"{where}: cd {shown(recent[0])} (your last workspace) and run it there, "
+                          "or start a new one with `quest start value --dir FOLDER`.")
+    return QuestError(f"{where}; start one with `quest start value --dir ~/micrograd-quest`, then cd there.")
+
+
+def require(start: Path, recent: list[Path] | None = None) -> Workspace:
+    """The workspace containing `start`; `recent` names workspaces the learner used before, for the error."""
     ws = find(start)
     if ws is None:
-        raise QuestError(f"{start} is not inside a quest workspace (no {MARKER} here or above); "
-                         "run `quest start value` to create one.")
+        raise not_a_workspace(start, recent or [])
     return ws

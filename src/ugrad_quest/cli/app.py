@@ -81,8 +81,37 @@ def start(
         from ugrad_quest.render.console import stdout_console
         from ugrad_quest.services.start import start_quest
 
-        result = start_quest(_context(), quest, directory, package, force)
+        ctx = _context()
+        result = start_quest(ctx, quest, directory, package, force)
         stdout_console().print(views.start(result))
+        if interactive():
+            _ask_trainer_name(ctx)
+
+
+def _ask_trainer_name(ctx) -> None:
+    """Ask for the name on the card once, at the first start, rather than by surprise later."""
+    from ugrad_quest.services.config import read_config, set_config
+
+    settings = read_config(ctx)
+    if settings.name is not None:
+        return
+    from ugrad_quest.render.console import stdout_console
+
+    # The explanation goes through rich, which wraps it at word boundaries; the prompt stays short,
+    # since the terminal would break a long one mid-word on a narrow screen.
+    stdout_console().print("\nYour trainer name goes on your card; change it any time with quest config name.",
+                           style="muted")
+    question = "Your trainer name"
+    while True:
+        try:
+            name = typer.prompt(question, default=settings.default_name)
+        except typer.Abort:
+            return  # the quest is started either way; the card shows the default name
+        try:
+            set_config(ctx, "name", name)
+            return
+        except QuestError as exc:  # too long or empty: say why and ask again
+            typer.echo(str(exc), err=True)
 
 
 @app.command()
@@ -121,7 +150,6 @@ def watch(
 
         from rich.text import Text
 
-        from ugrad_quest import workspace
         from ugrad_quest.render import safe_text, views
         from ugrad_quest.render.console import stderr_console, stdout_console
         from ugrad_quest.render.progress import check_progress
@@ -129,7 +157,7 @@ def watch(
         from ugrad_quest.services.check import check_quest
 
         ctx = _context()
-        ws = workspace.require(ctx.cwd)
+        ws = ctx.workspace()
         out, err = stdout_console(), stderr_console()
         folder = watching.watched_folder(ws.root, ws.package)
         where = f"{ws.package}/" if folder != ws.root else safe_text.shown(str(ws.root))

@@ -41,10 +41,7 @@ def profile(
 
             for f in files:  # before anything is written, so one bad path leaves the other file alone too
                 check_target(f)
-        ctx = context()
-        if not json_output and interactive():
-            _first_run(ctx)
-        card = build_profile(ctx)
+        card = build_profile(context())
         if json_output:
             from ugrad_quest.render import json_view
 
@@ -74,17 +71,6 @@ def _save_cards(card, html_file: Optional[Path], svg_file: Optional[Path]) -> No
 
         saved = save_card(svg_file, svg_card(card))
         typer.echo(f"Wrote SVG card to {svg_file} ({file_size(saved.size)})")
-
-
-def _first_run(ctx) -> None:
-    """Ask for a trainer name once, the first time a person looks at their card in a terminal."""
-    from ugrad_quest.services.config import read_config, set_config
-
-    settings = read_config(ctx)
-    if settings.name is not None:
-        return
-    name = typer.prompt("Your trainer name (change it later with `quest config name`)", default=settings.default_name)
-    set_config(ctx, "name", name)
 
 
 def log(

@@ -22,9 +22,11 @@ def check(result: CheckResult) -> dict:
         "quest": result.quest_id,
         "passed": result.passed,
         "tasks": [{"id": t.id, "title": t.title, "status": t.status, "required": t.required, "message": t.message,
-                   "xp_awarded": t.xp_awarded} for t in result.tasks],
+                   "xp_awarded": t.xp_awarded, "regressed": t.regressed} for t in result.tasks],
         "xp_awarded": result.xp_awarded,
         "badges_awarded": result.badges_awarded,
+        "complete": result.complete,
+        "next_quest": result.next_quest,
         "notes": result.notes,
     }
 

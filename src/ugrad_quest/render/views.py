@@ -17,6 +17,7 @@ from ugrad_quest.services.hint import HintResult
 from ugrad_quest.services.listing import QuestStatus
 from ugrad_quest.services.profile import Profile
 from ugrad_quest.services.start import INSTALLED, StartResult
+from ugrad_quest.workspace import shown
 
 MARKS = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
 STATUS_STYLE = {"complete": "passed", "in progress": "xp", "available": "title", "locked": "muted"}
@@ -46,17 +47,25 @@ def start(result: StartResult) -> RenderableType:
     lines = Text()
     verb = "Restarted" if result.already_started else "Started"
     lines.append(f"{verb} quest ", style="title").append(result.title, style="xp")
-    lines.append(f" in {result.workspace}\n")
+    lines.append(f" in {shown(result.workspace)}\n")
     for rel in result.created:
         lines.append("  created  ", style="passed").append(f"{rel}\n")
     for rel in result.kept:
         lines.append("  kept     ", style="muted").append(f"{rel} (already there, not touched)\n")
     if result.package_source == INSTALLED:
         lines.append(f"  checking the installed package {result.package!r}; nothing was scaffolded\n", style="muted")
+    task = result.first_task
+    lines.append("\nFirst task: ", style="title").append(f"{task.title} ({task.id}). {task.concept}\n")
     lines.append("\nNext: ", style="title")
-    lines.append(f"{result.first_task.title}. {result.first_task.concept}\n")
-    lines.append("Edit your code, then run ", style="muted").append("quest check", style="title")
-    lines.append(" (and ", style="muted").append("quest hint", style="title").append(" when stuck).", style="muted")
+    if result.move_to is not None:
+        lines.append("cd ", style="title").append(shown(result.move_to), style="title").append(", ")
+    lessons = [rel.as_posix() for rel in result.created + result.kept if rel.name != "__init__.py"]
+    if lessons and result.package_source != INSTALLED:
+        lines.append("edit ").append(", ".join(lessons), style="title").append(" (each stub says what to write), ")
+    else:
+        lines.append("edit your code, ")
+    lines.append("then run ").append("quest check", style="title")
+    lines.append(" (and ").append("quest hint", style="title").append(" when stuck).")
     return lines
 
 
@@ -75,6 +84,8 @@ def _task_rows(result: CheckResult) -> NotedRows:
             name.append(" (bonus)", style="muted")
         if task.status != "passed":
             outcome = Text(task.status, style=task.status)
+            if task.regressed:  # it passed on an earlier check: something since broke it
+                outcome.append(" (regressed)", style="muted")
         elif task.xp_awarded:
             outcome = Text(f"+{task.xp_awarded} XP", style="xp")
         else:
@@ -117,9 +128,21 @@ def check(result: CheckResult) -> RenderableType:
         summary.append("The checked tasks pass." if result.partial else "All required tasks pass.", style="passed")
         if result.next_task:
             summary.append(f" Next: {result.next_task}.", style="title")
+        if result.completion_pending:
+            summary.append("\nEvery required task has passed, but not all on one check: run ")
+            summary.append("quest check", style="title").append(" (all tasks) to complete the quest.")
     else:
         summary.append("Not there yet. ", style="failed")
+        regressed = [t.id for t in result.tasks if t.regressed]
+        if regressed:
+            summary.append(f"{', '.join(regressed)} passed before and {'fails' if len(regressed) == 1 else 'fail'} "
+                           "now: a later change broke it. ")
         summary.append("Fix the first failing task, run quest check again, or ask for a quest hint.")
+    if result.quest_xp_awarded:
+        if result.next_quest:
+            summary.append("\nNext quest: ", style="title").append(f"quest start {result.next_quest}", style="title")
+        elif result.line_complete:
+            summary.append("\nThat was the whole quest line: every quest is complete.", style="passed")
     parts.append(summary)
     return Group(*parts)
 

@@ -29,14 +29,15 @@ def award_task(session, quest: Quest, task: Task, attempt_id: int, checks: int,
     return xp if rows.add_award(session, award_rules.TASK, quest.id, task.id, xp, review, moment, today, attempt_id) else 0
 
 
-def award_completion(session, quest: Quest, passed: set[str], attempt_id: int | None,
+def award_completion(session, quest: Quest, passed_now: set[str], ever_passed: set[str], attempt_id: int | None,
                      moment: dt.datetime, today: dt.date) -> int:
+    """The quest's XP, once, on a check where every required task passes (`passed_now`)."""
     from ugrad_quest.store import progress as rows
 
-    if not award_rules.quest_complete(quest, passed):
+    if not award_rules.quest_complete(quest, passed_now):
         return 0
     started, checks, hints = rows.quest_activity(session, quest.id)
-    review = reviews.quest_review(quest, started, moment, checks, hints, passed)
+    review = reviews.quest_review(quest, started, moment, checks, hints, ever_passed)
     return quest.xp if rows.add_award(session, award_rules.QUEST, quest.id, "", quest.xp, review,
                                       moment, today, attempt_id) else 0
 

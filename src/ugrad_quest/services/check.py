@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 
-from ugrad_quest import workspace as ws_mod
 from ugrad_quest.errors import QuestError
 from ugrad_quest.ledger import snapshot
+from ugrad_quest.rules import awards as award_rules
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.runner import TestOutcome, run_suite
 from ugrad_quest.services.context import Context
@@ -27,6 +27,8 @@ class TaskReport:
     tests_passed: int
     tests_total: int
     duration: float
+    regressed: bool = False
+    """It passed on an earlier check and does not pass now."""
 
 
 @dataclass
@@ -53,6 +55,14 @@ class CheckResult:
     """What the learner should know about this check itself (e.g. that their code ran unconfined)."""
     badges: list[tuple[str, str, int]] = field(default_factory=list)
     """(name, tier, XP) of each badge this check earned."""
+    complete: bool = False
+    """The quest is complete (on this check or an earlier one)."""
+    completion_pending: bool = False
+    """Every required task has passed on some check, but never all on one: a full check completes it."""
+    next_quest: str | None = None
+    """Once the quest is complete: the quest it unlocks that is not complete yet."""
+    line_complete: bool = False
+    """Every quest of the catalog is complete."""
 
 
 ProgressCallback = Callable[[TestOutcome, int, int], None]
@@ -60,7 +70,7 @@ ProgressCallback = Callable[[TestOutcome, int, int], None]
 
 def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] | None = None,
                 on_progress: ProgressCallback | None = None) -> CheckResult:
-    ws = ws_mod.require(ctx.cwd)
+    ws = ctx.workspace()
     quest_id = quest_id or ws.active_quest
     if quest_id is None:
         raise QuestError(f"No quest is started in {ws.root}; run `quest start value` first.")
@@ -110,6 +120,7 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
             session, quest.id, str(ws.root), ws.package, moment, today, int(suite.duration * 1000), passed,
             [(t.id, suite.tasks[t.id].status, int(suite.tasks[t.id].duration * 1000), suite.tasks[t.id].message)
              for t in checked])
+        passed_before = {t for _, t in rows.passed_tasks(session, quest.id)}
         first_passes = [t for t in checked if suite.tasks[t.id].passed
                         and rows.add_task_pass(session, quest.id, t.id, attempt_id, moment, today)]
         if first_passes and source.files:
@@ -120,21 +131,28 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
             rows.skip_snapshot(session, attempt_id, source.skipped)
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
-            xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today)
+            xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today,
+                                     suite.tasks[task.id].measured)
             if xp:
                 earned[task.id] = xp
         ever_passed = {t for _, t in rows.passed_tasks(session, quest.id)}
-        quest_xp = awarding.award_completion(session, quest, ever_passed, attempt_id, moment, today)
+        # Completion (and the badges that follow from it) needs one check on which every required task
+        # passes: a quest is never "complete" on a check that reports a required task failing.
+        passed_now = {t.id for t in checked if suite.tasks[t.id].passed}
+        quest_xp = awarding.award_completion(session, quest, passed_now, ever_passed, attempt_id, moment, today)
         badges = awarding.award_badges(session, catalog, moment, today, attempt_id)
         xp_after = rows.total_xp(session)
+        completed = set(rows.completed_quests(session))
 
     reports = [
         TaskReport(id=t.id, title=t.title, status=suite.tasks[t.id].status, required=t.required,
                    message=suite.tasks[t.id].message, xp_awarded=earned.get(t.id, 0),
                    tests_passed=suite.tasks[t.id].tests_passed, tests_total=suite.tasks[t.id].tests_total,
-                   duration=suite.tasks[t.id].duration)
+                   duration=suite.tasks[t.id].duration,
+                   regressed=not suite.tasks[t.id].passed and t.id in passed_before)
         for t in checked
     ]
+    complete = quest.id in completed
     next_task = next((t.id for t in quest.tasks if t.id not in ever_passed), None)
     return CheckResult(
         quest_id=quest.id, title=quest.title, passed=passed, tasks=reports,
@@ -145,4 +163,14 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
         output=suite.output, output_bytes=suite.output_bytes, problems=suite.problems,
         notes=suite.notes + ([f"no snapshot of your code was kept for `quest export`, so `quest verify` cannot "
                               f"re-run this check: {source.why}"] if first_passes and not source.files else []),
+        complete=complete, completion_pending=not complete and award_rules.quest_complete(quest, ever_passed),
+        next_quest=_unlocked(catalog, quest, completed) if complete else None,
+        line_complete=all(q.id in completed for q in catalog.quests),
     )
+
+
+def _unlocked(catalog, quest, completed: set[str]) -> str | None:
+    """The first quest that builds on `quest`, can be started now and is not complete yet."""
+    return next((q.id for q in catalog.quests
+                 if quest.id in q.requires and q.id not in completed and all(r in completed for r in q.requires)),
+                None)

@@ -18,7 +18,7 @@ class TrainerConfig:
     """The name set with `quest config name`, None if never set."""
     title: str | None
     default_name: str
-    """What the card shows while no name is set (git's user.name, else the login name)."""
+    """What the card shows while no name is set (git's user.name, else "Trainer")."""
 
 
 def read_config(ctx: Context) -> TrainerConfig:

@@ -15,6 +15,7 @@ from ugrad_quest.clock import pinned as _clock_is_pinned  # the field `clock` hi
 
 if TYPE_CHECKING:
     from ugrad_quest.store.db import Store
+    from ugrad_quest.workspace import Workspace
 
 
 @dataclass
@@ -39,6 +40,16 @@ class Context:
 
         # Decided once per command, here: the store's sessions carry it to every row they insert.
         return Store.open(self.db_path, clock_pinned=self.clock_pinned())
+
+    def workspace(self) -> "Workspace":
+        """The workspace holding cwd; outside one, a QuestError that names the learner's last workspace."""
+        from ugrad_quest import workspace
+        from ugrad_quest.store.quick_reads import recent_workspaces
+
+        found = workspace.find(self.cwd)
+        if found is None:
+            raise workspace.not_a_workspace(self.cwd, recent_workspaces(self.db_path))
+        return found
 
     def now(self) -> tuple[dt.datetime, dt.date]:
         """The moment and the learner's local calendar date, fixed once per command."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ugrad_quest import workspace as ws_mod
 from ugrad_quest.errors import QuestError
 from ugrad_quest.rules.awards import hint_cost, next_hint_cost
 from ugrad_quest.services.context import Context
@@ -53,7 +52,7 @@ Confirm = Callable[[HintOffer], bool]
 
 
 def next_hint(ctx: Context, task_id: str | None = None, confirm: Confirm = lambda offer: True) -> HintResult:
-    ws = ws_mod.require(ctx.cwd)
+    ws = ctx.workspace()
     if ws.active_quest is None:
         raise QuestError(f"No quest is started in {ws.root}; run `quest start value` first.")
     quest = ctx.catalog.get(ws.active_quest)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -97,12 +96,8 @@ def default_trainer_name() -> str:
         name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=2).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         name = ""
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "Trainer"
+    # Not the login name: on a shared or scripted machine that is "root" or a CI user, never the learner.
+    return name or "Trainer"
 
 
 HEATMAP_DAYS = 53 * 7

@@ -32,6 +32,8 @@ class StartResult:
     kept: list[Path] = field(default_factory=list)
     """Starter files that already existed and were left exactly as they were."""
     already_started: bool = False
+    move_to: Path | None = None
+    """The workspace, when the learner is not in it: the first thing to do next is to cd there."""
 
 
 def _valid_package(name: str) -> str:
@@ -47,6 +49,26 @@ def _installed(package: str, root: Path) -> bool:
         return False
     origin = Path(spec.origin or next(iter(spec.submodule_search_locations or []), "")).resolve()
     return root.resolve() not in origin.parents
+
+
+def _fit_for_a_workspace(folder: Path, package: str) -> bool:
+    """Whether `quest start` without --dir may make this folder a workspace: an empty one (dotfiles
+    such as .git aside) or one that holds the package to check. Anything else is somebody's project,
+    e.g. the tool's own clone, where scaffolding ugrad/ would only surprise."""
+    try:
+        entries = [e.name for e in folder.iterdir() if not e.name.startswith(".")]
+    except OSError:
+        return False
+    return not entries or package in entries or f"{package}.py" in entries
+
+
+def _needs_a_folder(ctx: Context, quest_id: str, folder: Path) -> QuestError:
+    from ugrad_quest.store.quick_reads import recent_workspaces
+
+    recent = recent_workspaces(ctx.db_path)
+    where = f" or cd {ws_mod.shown(recent[0])} (your last workspace)" if recent else ""
+    return QuestError(f"{folder} is not a quest workspace and holds other files; give the quest a folder of "
+                      f"its own with `quest start {quest_id} --dir ~/micrograd-quest`{where}.")
 
 
 def starter_files(starter: Path, package: str) -> list[tuple[Path, Path]]:
@@ -79,6 +101,8 @@ def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, pack
     else:
         existing = ws_mod.find(ctx.cwd)
         root = existing.root if existing else ctx.cwd
+        if existing is None and not _fit_for_a_workspace(root, package or STARTER_PACKAGE):
+            raise _needs_a_folder(ctx, quest.id, root)
     if package is not None:
         _valid_package(package)
         if existing and existing.package != package:
@@ -103,6 +127,9 @@ def _scaffold(ctx: Context, store, quest, root: Path, existing, chosen: str) -> 
 
     result = StartResult(quest_id=quest.id, title=quest.title, workspace=root, package=chosen,
                          package_source=SCAFFOLDED, first_task=quest.tasks[0])
+    cwd = ctx.cwd.resolve()
+    if cwd != root and root not in cwd.parents:
+        result.move_to = root
     in_workspace = (root / chosen).is_dir() or (root / f"{chosen}.py").is_file()
     if not in_workspace and _installed(chosen, root):
         result.package_source = INSTALLED  # check the installed package; scaffold nothing over it

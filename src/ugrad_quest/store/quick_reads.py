@@ -69,3 +69,31 @@ def read_progress(path: Path) -> QuickProgress:
         raise explain(exc, path) from None
     return progress
 
+
+def recent_workspaces(path: Path) -> list[Path]:
+    """Workspaces the learner started or checked quests in, most recent first, that still exist.
+
+    Only advice for an error message: a missing or damaged database gives none, never an error.
+    """
+    try:
+        if not path.is_file():
+            return []
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            rows = conn.execute(
+                "SELECT workspace, MAX(started_at) FROM (SELECT workspace, started_at FROM quest_start "
+                "UNION ALL SELECT workspace, started_at FROM attempt) GROUP BY workspace ORDER BY 2 DESC").fetchall()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return []
+    return [Path(w) for w, _ in rows if isinstance(w, str) and _is_workspace(Path(w))]
+
+
+def _is_workspace(folder: Path) -> bool:
+    from ugrad_quest.workspace import MARKER
+
+    try:
+        return (folder / MARKER).is_file()
+    except OSError:
+        return False

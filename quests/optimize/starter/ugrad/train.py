@@ -18,7 +18,8 @@ call may bring new points and a new lr, and several models may be trained in tur
 still-correct compares your losses and updated weights with the baseline's after several steps,
 so the answer must stay the same up to float rounding (summing in another order is fine).
 
-Start with `quest hint`: the first hint shows how to see where the time goes.
+Start by measuring: `python -m ugrad.profile_step` (run from your workspace) times a few steps of
+the demo workload in seconds, and its docstring shows how to profile them.
 """
 
 ALPHA = 1e-4

@@ -15,7 +15,8 @@ class Value:
 
     def __init__(self, data, _children=(), _op=""):
         """Store `data` (an int or float), set `grad` to 0, and remember the Values this one was
-        made from (`_children`) plus a way to push this node's grad back into theirs.
+        made from (`_children`) plus a way to push this node's grad back into theirs (for a Value
+        made from a plain number, a step that does nothing: it has no inputs).
 
         Task: add-mul
         """
@@ -117,13 +118,21 @@ class Value:
 
     def backward(self):
         """Fill in .grad of every Value this one depends on, by the chain rule.
-        Order the graph topologically (every node after its inputs), set self.grad = 1, then run
-        each node's backward step in reverse order. Gradients accumulate: a node used twice gets
-        the sum of both contributions.
 
-        Tasks: backprop, deep-graphs (a chain of 10,000 nodes: no recursion)
+        Task add-mul already calls it, on expressions where only the inputs are used more than once
+        (c = a * b + a), so write a first version now: set self.grad = 1, then run the backward step
+        of every node from self back to the inputs. A list used as a stack will do: pop a node, run
+        its backward step, push the Values it was made from.
+
+        Task backprop makes it right for every graph. A node may feed several others (d = c * c), and
+        its grad is complete only once all of them have passed theirs on: order the graph
+        topologically (every node after its inputs), set self.grad = 1, then run each node's backward
+        step exactly once, in reverse order. Gradients accumulate (+=).
+
+        Tasks: add-mul (the first version), backprop, deep-graphs (a chain of 10,000 nodes: no recursion)
         """
-        raise NotImplementedError("Value.backward is not written yet")
+        raise NotImplementedError("Value.backward is not written yet; task add-mul already calls it: "
+                                  "its docstring says what a first version needs")
 
     def __repr__(self):
         return f"Value(data={getattr(self, 'data', '?')}, grad={getattr(self, 'grad', '?')})"
