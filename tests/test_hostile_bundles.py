@@ -354,3 +354,80 @@ def test_escape_sequences_from_re_run_code_and_bundle_fields_reach_the_terminal_
     flat = " ".join(text.split())
     assert "Ada\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m" in flat  # the trainer
     assert "\\x1b[2J" in flat.split("basics/extra")[1]  # the failing re-run's message
+
+
+# --- any field, any JSON value: a finding or one sentence, never a traceback ---------------------------
+
+def _fuzz_targets(bundle: dict) -> list[tuple]:
+    keys = sorted({k for e in _events(bundle) for k in e} | {"seq", "zzz"})
+    return ([("event", i, k) for i in range(len(bundle["events"])) for k in keys]
+            + [("record", i, k) for i in range(len(bundle["events"])) for k in ("prev", "hash", "event")]
+            + [("top", None, k) for k in ("trainer", "summary", "head", "count", "tool", "suites", "exported_at")]
+            + [("snapshot", None, None), ("file", None, None)])
+
+
+def test_any_field_set_to_any_json_value_is_reported_never_raised(honest):
+    """Fuzzed with hypothesis: the re-run is stubbed to pass every task, so only the bundle's own
+    checks stand between a mutation and "verified"; an event changed without rebuilding the chain
+    must never verify."""
+    import io
+    import tempfile
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from rich.console import Console
+
+    from ugrad_quest.errors import QuestError
+    from ugrad_quest.render import json_view, ledger_views
+    from ugrad_quest.render.console import THEME
+    from ugrad_quest.services.context import Context
+    from ugrad_quest.services.verify import verify_bundle
+
+    leaves = (st.none() | st.booleans() | st.integers(-10**40, 10**40) | st.floats() | st.text(max_size=8)
+              | st.sampled_from(["", "..", "ugrad/.", "\x1b[2J", "\udce9", "basics", "data", "check", "xp"]))
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=6)
+
+    def passing(quest, workspace, package, tasks, **_):
+        task = SimpleNamespace(passed=True, status="passed", tests_passed=1, tests_total=1, measured=None, message="")
+        return SimpleNamespace(tasks={t: task for t in tasks}, notes=[])
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(target=st.sampled_from(_fuzz_targets(honest)), value=values, rechain=st.booleans())
+    def fuzz(target, value, rechain):
+        bundle = copy.deepcopy(honest)
+        where, index, key = target
+        records = bundle["events"]
+        if where == "event":
+            records[index]["event"][key] = value
+        elif where == "record":
+            records[index][key] = value
+        elif where == "top":
+            bundle[key] = value
+        elif where == "snapshot":
+            bundle["snapshots"][next(iter(bundle["snapshots"]))] = value
+        else:
+            next(iter(bundle["snapshots"].values()))[f"ugrad/{value}"] = value
+        if rechain and all(isinstance(r, dict) and isinstance(r.get("event"), dict) for r in records):
+            _rechain(bundle, [r["event"] for r in records])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "b.json"
+            path.write_text(json.dumps(bundle), encoding="utf-8")
+            try:
+                result = verify_bundle(ctx, path)
+            except QuestError as exc:
+                assert len(str(exc).splitlines()) == 1
+                return
+        Console(file=io.StringIO(), width=80, theme=THEME).print(ledger_views.verification(result))
+        json_view.dumps(json_view.verification(result)).encode("utf-8")
+        changed = where in ("event", "record") and honest["events"][index].get(key, ...) != (
+            records[index][key] if where == "record" else records[index]["event"][key])
+        if changed and not rechain:
+            assert not result.ok, (target, value)
+
+    with mock.patch.dict(os.environ, {"QUEST_QUESTS_DIR": str(COURSE)}), \
+            mock.patch("ugrad_quest.runner.run_suite", passing):
+        ctx = Context.from_environment()
+        fuzz()

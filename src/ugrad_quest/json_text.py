@@ -12,4 +12,6 @@ _UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 def escaped(json_text: str) -> str:
     """`json_text` (from json.dumps with ensure_ascii=False) with those characters written as escapes."""
+    if json_text.isascii():  # the usual case, told at C speed: a 38 MB bundle's scan took 0.25 s
+        return json_text
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)

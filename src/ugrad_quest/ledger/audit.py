@@ -28,6 +28,9 @@ def audit_xp(events: list[dict], catalog: Catalog) -> list[Finding]:
 
     for event in events:
         kind, quest_id = event.get("type"), event.get("quest")
+        if kind not in _TYPES:
+            flag("malformed", event, "is of a type no export writes")
+            continue
         if kind in _NAMES_A_QUEST and not all(isinstance(event.get(k, ""), str) for k in _NAMES_A_QUEST[kind]):
             flag("malformed", event, "names its quest or subject in a form no export writes")
             continue
@@ -71,6 +74,9 @@ def _badge_problem(badge: Badge, facts: Facts | None, catalog: Catalog) -> tuple
         return "badge", f"awards a badge the events before it do not earn: {lack}"
     return None
 
+
+_TYPES = ("start", "hint", "quiz", "check", "xp")
+"""Every type of event an export writes (a list, not a set: a mangled type may be unhashable)."""
 
 # The fields each event type keys its tallies by: anything but text there is no export's doing.
 _NAMES_A_QUEST = {"hint": ("quest", "task"), "quiz": ("quest", "question"), "check": ("quest",),

@@ -29,7 +29,8 @@ def verification(v: Verification) -> RenderableType:
     stranger's bundle must not be able to clear the verifier's screen or dress a forgery as a pass."""
     parts: list[RenderableType] = [
         Text.assemble("Bundle ", (shown(str(v.path)), "title"), f" of {shown(v.trainer) or 'an unnamed trainer'}, "
-                      f"exported {shown(v.exported_at[:16].replace('T', ' '))} with ugrad-quest {shown(v.tool_version)}"),
+                      f"exported {shown(v.exported_at[:16].replace('T', ' '))} "
+                      f"with ugrad-quest {shown(v.tool_version)}"),
         Text(f"{plural(v.events, 'event')}, {v.xp} XP, head {shown((v.head or '?')[:16])}…", style="muted"),
     ]
     if v.claims:

@@ -171,8 +171,9 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
                 why = f"the check names no valid package ({chain.as_text(package) or 'none'})"
             elif outside := [n for n in snapshots[digest] if not n.startswith(f"{package}/")]:
                 why = f"its snapshot holds files outside the package {package} it checked"
-                result.findings.append(Finding("malformed", f"the snapshot of check #{seq} holds files outside "
-                                               f"the package {package} it checked ({chain.as_text(outside[0])})", _seq(event)))
+                result.findings.append(Finding("malformed", f"the snapshot of check #{seq} holds files outside the "
+                                               f"package {package} it checked ({chain.as_text(outside[0])})",
+                                               _seq(event)))
             else:
                 why = ""
             if why:  # already reported as a finding, or not tampering at all: the claim just cannot be re-run
