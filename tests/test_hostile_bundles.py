@@ -155,6 +155,18 @@ def test_a_2gb_sparse_file_is_never_read_and_the_check_says_no_snapshot_was_kept
     assert ("edited", check["seq"]) in [(f["kind"], f["event"]) for f in report["findings"]]
 
 
+def test_a_check_that_recorded_no_reason_is_told_both_possible_reasons(honest, course, cli, tmp_path):
+    bundle = copy.deepcopy(honest)
+    events = _events(bundle)
+    next(e for e in events if e["type"] == "check")["snapshot"] = None  # as a check before m005 left it
+    bundle["snapshots"] = {}
+    code, report, _ = _verify(cli, _write(tmp_path, _rechain(bundle, events)))
+    assert code == 1 and report["findings"] == []
+    assert {c["detail"] for c in report["claims"]} == {
+        "no snapshot was kept with this check: it was recorded before snapshots were kept, or its package was "
+        "larger than the 2 MB a snapshot holds"}
+
+
 def test_capturing_beside_a_2gb_sparse_file_stays_small_in_memory(tmp_path):
     write_engine(tmp_path, "x = 1\n")
     with open(tmp_path / "ugrad" / "huge.py", "wb") as fh:

@@ -217,11 +217,12 @@ def _task_list(completed: object) -> bool:
 
 
 def _no_snapshot(event: dict) -> str:
-    """Why a claim has no code to re-run, as the check recorded it (checks before ugrad-quest said why: none)."""
+    """Why a claim has no code to re-run, as the check recorded it; checks made before m005 recorded no reason."""
     why = snapshot.SKIPPED.get(code) if isinstance(code := event.get("snapshot_skipped"), str) else None
     if why:
         return f"no snapshot was kept: {why} when it was checked"
-    return "no snapshot: the check was recorded before snapshots were kept (ugrad-quest 0.1 before export existed)"
+    return (f"no snapshot was kept with this check: it was recorded before snapshots were kept, or its package "
+            f"was larger than the {snapshot.MAX_BYTES / 1e6:g} MB a snapshot holds")
 
 
 def _speed(measured: dict | None) -> str:
