@@ -25,7 +25,7 @@ def export(path: BundlePath) -> None:
 def verify(path: BundlePath, json_output: JsonOption = False) -> None:
     """Check a bundle made by `quest export`: its hash chain, every XP award, and every claimed task, re-run on the code it was checked with. Your own progress is not touched. Exit 1 if anything fails.
 
-    The re-runs execute the bundle's code on this machine, in a child process with a time limit but no sandbox: verify bundles from people whose code you would run, or inside a container."""
+    The re-runs execute the bundle's code on this machine in the same confined worker as quest check: it can read nothing of yours but the bundle's code and write only its own temporary folder (where the machine offers no confinement, verify says so)."""
     with errors():
         from ugrad_quest.render.console import stderr_console
         from ugrad_quest.render.progress import verify_progress

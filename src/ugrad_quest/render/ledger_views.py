@@ -18,9 +18,12 @@ def exported(r: ExportResult) -> RenderableType:
         Text.assemble("Wrote ", (str(r.path), "title"), f" ({file_size(r.size)}): {plural(r.events, 'event')}, "
                       f"{r.xp} XP, {plural(r.claims, 'completed task')} with the code "
                       f"{'it was' if r.claims == 1 else 'they were'} checked with."),
-        Text.assemble("Head: ", (r.head, "xp")),
-        Text("Publish the head with your card: it pins this exact log.", style="muted"),
-        Text("Anyone can check it with: quest verify " + str(r.path), style="muted"),
+        Text("Head (publish it with your card: it pins this exact log):", style="muted"),
+        # Whole lines, never folded by rich: a terminal narrower than the hash soft-wraps it, and a
+        # copy of it (or of the command) still pastes as one piece.
+        Text(r.head, style="xp", no_wrap=True, overflow="ignore"),
+        Text("Anyone can check it with:", style="muted"),
+        Text(f"quest verify {r.path}", style="title", no_wrap=True, overflow="ignore"),
     )
 
 
