@@ -12,6 +12,7 @@ from ugrad_quest.errors import QuestError
 
 MARKER = ".ugrad-quest.json"
 MARKER_VERSION = 1
+LANGUAGES = ("python", "rust")
 
 
 @dataclass
@@ -20,6 +21,8 @@ class Workspace:
     package: str = "ugrad"
     quests: list[str] = field(default_factory=list)
     """Quests started here, in the order they were started; the last one is the active quest."""
+    lang: str = "python"
+    """The language of the learner's engine: python (a package) or rust (a Cargo crate at the root)."""
 
     @property
     def active_quest(self) -> str | None:
@@ -30,7 +33,7 @@ class Workspace:
         return self.root / MARKER
 
     def save(self) -> None:
-        data = {"format_version": MARKER_VERSION, "package": self.package, "quests": self.quests}
+        data = {"format_version": MARKER_VERSION, "package": self.package, "quests": self.quests, "lang": self.lang}
         # Written to a temp file and renamed, so an interrupted save never leaves half a marker.
         fd, tmp = tempfile.mkstemp(prefix=".ugrad-quest.", dir=self.root)
         try:
@@ -50,12 +53,13 @@ def load(root: Path) -> Workspace:
         data = json.loads(marker.read_text(encoding="utf-8"))
         package = data.get("package", "ugrad")
         quests = data.get("quests", [])
-        if not isinstance(package, str) or not isinstance(quests, list):
+        lang = data.get("lang", "python")  # markers written before Rust workspaces have none
+        if not isinstance(package, str) or not isinstance(quests, list) or lang not in LANGUAGES:
             raise ValueError
     except (OSError, ValueError, AttributeError):
         raise QuestError(f"The workspace marker {marker} is damaged; delete it and run `quest start` again "
                          "(your code is not affected).") from None
-    return Workspace(root=root, package=package, quests=[str(q) for q in quests])
+    return Workspace(root=root, package=package, quests=[str(q) for q in quests], lang=lang)
 
 
 def find(start: Path) -> Workspace | None:

@@ -31,7 +31,7 @@ def test_earlier_quests_still_pass():
             continue  # a catalog without the mlp quest: nothing to re-check
         quest = load_quest(folder)
         required = [t.id for t in quest.required_tasks]
-        result = run_suite(quest, Path(state.WORKSPACE), state.PACKAGE, tasks=required)
+        result = run_suite(quest, Path(state.WORKSPACE), state.PACKAGE, tasks=required, drivers=state.DRIVERS)
         for task_id in required:
             task = result.tasks[task_id]
             if not task.passed:

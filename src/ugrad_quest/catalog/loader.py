@@ -129,7 +129,8 @@ def _describe(kind) -> str:
 _QUEST_PARTS = ("hidden", "starter")
 """What a quest folder holds beside its quest.yaml."""
 _TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs", "badge"}
-_QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz"}
+_QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz",
+                 "engine_stack_kib"}
 _BADGE_FIELDS = {"name", "tier"}
 _QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explanation", "xp"}
 
@@ -252,6 +253,7 @@ def load_quest(quest_dir: Path) -> Quest:
         root=quest_dir,
         badge=_badge(path, "badge", f.get("badge", dict, None)),
         quiz=quiz,
+        engine_stack_kib=int(f.bounded("engine_stack_kib", 256, 64, 1_048_576, " KiB")),
     )
 
 

@@ -87,10 +87,19 @@ class Quest:
     """A badge earned when the quest is complete (optional)."""
     quiz: tuple[Question, ...] = ()
     """Concept questions for `quest quiz` (optional)."""
+    engine_stack_kib: int = 256
+    """A Rust engine runs its learner's code on a thread with this much stack (64 to 1,048,576 KiB). The
+    default, 256 KiB, makes a recursion as deep as the graph fail near the depth where Python's
+    recursion limit stops it (a few thousand nodes); a quest whose own workloads are deep graphs gives
+    more."""
 
     @property
     def starter_dir(self) -> Path:
         return self.root / "starter"
+
+    def starter_for(self, lang: str) -> Path:
+        """The files `quest start` copies for a workspace in `lang` (python: starter/, rust: starter-rust/)."""
+        return self.starter_dir if lang == "python" else self.root / f"starter-{lang}"
 
     @property
     def hidden_dir(self) -> Path:

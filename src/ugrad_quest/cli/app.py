@@ -74,6 +74,9 @@ def start(
                                                    "Name an existing one to have it checked.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Start even if the quests it requires are not complete "
                                         "(to check an existing implementation).")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="LANG", help="The language you write your engine "
+                                                "in: python (the default) or rust (a Cargo crate). A workspace "
+                                                "remembers it.")] = None,
 ) -> None:
     """Start a quest: scaffold its starter files (never over yours) and record the start."""
     with _errors():
@@ -82,7 +85,7 @@ def start(
         from ugrad_quest.services.start import start_quest
 
         ctx = _context()
-        result = start_quest(ctx, quest, directory, package, force)
+        result = start_quest(ctx, quest, directory, package, force, lang)
         stdout_console().print(views.start(result))
         if interactive():
             _ask_trainer_name(ctx)
@@ -129,7 +132,8 @@ def check(
 
         ctx = _context()
         with check_progress(stderr_console(), enabled=not json_output) as on_progress:
-            result = check_quest(ctx, quest, task, on_progress=on_progress)
+            result = check_quest(ctx, quest, task, on_progress=on_progress,
+                                     on_build=on_progress.build if on_progress else None)
         if json_output:
             from ugrad_quest.render import json_view
 
@@ -159,8 +163,8 @@ def watch(
         ctx = _context()
         ws = ctx.workspace()
         out, err = stdout_console(), stderr_console()
-        folder = watching.watched_folder(ws.root, ws.package)
-        where = f"{ws.package}/" if folder != ws.root else safe_text.shown(str(ws.root))
+        folder = watching.watched_folder(ws.root, ws.package, ws.lang)
+        where = f"{folder.relative_to(ws.root)}/" if folder != ws.root else safe_text.shown(str(ws.root))
 
         def run_once(changed) -> None:
             if changed:  # a re-run; the first run has no changes
@@ -170,7 +174,8 @@ def watch(
                 out.print(Text("Changed: " + names, style="muted"))
             try:
                 with check_progress(err) as on_progress:
-                    result = check_quest(ctx, quest, task, on_progress=on_progress)
+                    result = check_quest(ctx, quest, task, on_progress=on_progress,
+                                         on_build=on_progress.build if on_progress else None)
                 out.print(views.check(result))
             except QuestError as exc:
                 if not changed:
@@ -181,7 +186,7 @@ def watch(
             out.print(Text(f"\nWatching {where} for changes… (Ctrl-C to stop)", style="muted"))
 
         try:
-            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package), waiting=waiting)
+            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package, ws.lang), waiting=waiting)
         except KeyboardInterrupt:
             # A fresh console: Ctrl-C between rich's write of a line and the clearing of its buffer
             # (e.g. just after "Watching…") would have `out` print that line a second time.

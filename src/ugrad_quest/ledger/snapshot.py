@@ -83,19 +83,39 @@ def _package_dir(root: Path, package: str) -> Path | None:
     return Path(locations[0]) if len(locations) == 1 else None
 
 
-def capture(root: Path, package: str) -> Capture:
-    """Every .py file of the package, unless there is none or they are too large together.
+CRATE_MANIFEST = "Cargo.toml"
+"""A snapshot holding this name is a Rust crate: Cargo.toml and its src/**/*.rs, as the workspace has them."""
+
+
+def is_crate(files: Files) -> bool:
+    return CRATE_MANIFEST in files
+
+
+def _candidates(root: Path, package: str, lang: str) -> list[tuple[str, Path]] | None:
+    """(name in the snapshot, file) of everything a snapshot of this workspace holds; None: no package."""
+    if lang == "rust":
+        src = root / "src"
+        return [(CRATE_MANIFEST, root / CRATE_MANIFEST)] + \
+            [("/".join(("src", *path.relative_to(src).parts)), path) for path in sorted(src.rglob("*.rs"))]
+    base = _package_dir(root, package)
+    if base is None:
+        return None
+    return [("/".join((package, *path.relative_to(base).parts)), path) for path in sorted(base.rglob("*.py"))]
+
+
+def capture(root: Path, package: str, lang: str = "python") -> Capture:
+    """Every .py file of the package (for a Rust crate: Cargo.toml and src/**/*.rs), unless there is
+    none or they are too large together.
 
     Sizes come from stat before anything is read, so a huge (or sparse) file costs no memory; a file
     that grows meanwhile is read only up to what is left of the limit.
     """
-    base = _package_dir(root, package)
-    if base is None:
+    candidates = _candidates(root, package, lang)
+    if candidates is None:
         return Capture(None, NOT_FOUND)
     found: list[tuple[str, Path]] = []
     size = 0
-    for path in sorted(base.rglob("*.py")):
-        name = "/".join((package, *path.relative_to(base).parts))
+    for name, path in candidates:
         if name_problem(name):
             continue  # hidden, a cache, or a name no verifier could write back
         try:
@@ -146,8 +166,9 @@ def name_problem(name: str) -> str:
         return "not a plain relative path"
     if any(p.startswith(".") or p == "__pycache__" for p in parts):
         return "a hidden or cache folder"
-    if not name.endswith(".py") or len(parts) < 2:
-        return "not a .py file of a package"
+    rust = name == CRATE_MANIFEST or (parts[0] == "src" and name.endswith(".rs"))
+    if not rust and (not name.endswith(".py") or len(parts) < 2):
+        return "not a .py file of a package, nor a Rust crate's Cargo.toml or src/*.rs"
     try:
         longest = max(len(p.encode("utf-8", "surrogateescape")) for p in parts)
     except UnicodeEncodeError:

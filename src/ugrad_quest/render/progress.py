@@ -18,11 +18,22 @@ def check_progress(console: Console, enabled: bool = True) -> Iterator:
                         TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True)
     with progress:
         bar = progress.add_task("starting…", total=None)
+        yield _CheckBar(progress, bar)
 
-        def on_progress(outcome, done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total or None, description=outcome.task or "")
 
-        yield on_progress
+class _CheckBar:
+    """Called with each finished test; ``build`` takes the lines cargo prints while a crate builds."""
+
+    def __init__(self, progress: Progress, bar) -> None:
+        self.progress, self.bar = progress, bar
+
+    def __call__(self, outcome, done: int, total: int) -> None:
+        self.progress.update(self.bar, completed=done, total=total or None, description=outcome.task or "")
+
+    def build(self, line: str) -> None:
+        words = line.split()
+        if words[:1] in (["Compiling"], ["Finished"]):  # "Compiling ugrad v0.1.0 (...)"
+            self.progress.update(self.bar, description=f"cargo: {' '.join(words[:2])}")
 
 
 @contextmanager

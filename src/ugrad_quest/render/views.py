@@ -52,6 +52,8 @@ def start(result: StartResult) -> RenderableType:
         lines.append("  created  ", style="passed").append(f"{rel}\n")
     for rel in result.kept:
         lines.append("  kept     ", style="muted").append(f"{rel} (already there, not touched)\n")
+    for module in result.declared:
+        lines.append("  added    ", style="passed").append(f"pub mod {module}; to src/lib.rs\n")
     if result.package_source == INSTALLED:
         lines.append(f"  checking the installed package {result.package!r}; nothing was scaffolded\n", style="muted")
     task = result.first_task
@@ -59,7 +61,8 @@ def start(result: StartResult) -> RenderableType:
     lines.append("\nNext: ", style="title")
     if result.move_to is not None:
         lines.append("cd ", style="title").append(shown(result.move_to), style="title").append(", ")
-    lessons = [rel.as_posix() for rel in result.created + result.kept if rel.name != "__init__.py"]
+    lessons = [rel.as_posix() for rel in result.created + result.kept
+               if rel.name not in ("__init__.py", "lib.rs", "Cargo.toml")]
     if lessons and result.package_source != INSTALLED:
         lines.append("edit ").append(", ".join(lessons), style="title").append(" (each stub says what to write), ")
     else:

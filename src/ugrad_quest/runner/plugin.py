@@ -21,7 +21,7 @@ from ugrad_quest.runner.budget import Budgets, MachineBusy, TaskTimeout
 from ugrad_quest.testkit import state
 from ugrad_quest.testkit.remote import Engine, RemoteError
 from ugrad_quest.worker import confine
-from ugrad_quest.worker.process import WorkerGone, parse_stack, python_workers
+from ugrad_quest.worker.process import WorkerGone, parse_stack, python_workers, rust_workers
 
 MESSAGE_LIMIT = 800
 MEMORY_LIMIT_BYTES = 4 * 2**30
@@ -70,6 +70,10 @@ class QuestPlugin:
         self.only = {t for t in only.split(",") if t}
         self.package = os.environ.get(P.ENV_PACKAGE, "ugrad")
         self.workspace = os.environ.get(P.ENV_WORKSPACE, "")  # absolute: the runner resolved it
+        self.lang = os.environ.get(P.ENV_LANG) or "python"
+        self.driver = os.environ.get(P.ENV_DRIVER, "")
+        self.baseline_driver = os.environ.get(P.ENV_BASELINE_DRIVER, "")
+        self.stack_bytes = int(os.environ.get(P.ENV_STACK_KIB) or 256) * 1024
         self.tmp = Path.cwd()  # the runner's temporary folder: results, hypothesis, workers
         self.budgets = Budgets(self.timeouts)
         self.timed_out: dict[str, TaskTimeout] = {}
@@ -84,6 +88,10 @@ class QuestPlugin:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
         _die_with_parent(os.environ.get(P.ENV_PARENT_PID))
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
+        if self.lang == "rust":
+            from ugrad_quest.runner.run import Drivers
+
+            state.DRIVERS = Drivers(Path(self.driver), Path(self.baseline_driver) if self.baseline_driver else None)
         self.engine().prestart()  # the worker starts while pytest collects the hidden tests
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -103,8 +111,14 @@ class QuestPlugin:
 
     def new_engine(self, modules: dict | None = None, extra_read: tuple[str, ...] = (), meter=None) -> Engine:
         spec = modules or self.modules()
-        start = python_workers(self.tmp / f"engine-{len(self._engines) + 1}", self.workspace, spec, extra_read,
-                               MEMORY_LIMIT_BYTES)
+        folder = self.tmp / f"engine-{len(self._engines) + 1}"
+        if self.lang == "rust":
+            # A Rust engine's modules are compiled in: the quest's own modules (a baseline) are the
+            # driver built against the quest's Rust baseline.
+            binary = self.baseline_driver if modules else self.driver
+            start = rust_workers(folder, binary, self.stack_bytes, MEMORY_LIMIT_BYTES)
+        else:
+            start = python_workers(folder, self.workspace, spec, extra_read, MEMORY_LIMIT_BYTES)
         engine = Engine(start, meter or self.budgets,
                         {k: v if isinstance(v, str) else v["name"] for k, v in spec.items()})
         engine.on_start = self._note_confinement
@@ -202,8 +216,12 @@ class QuestPlugin:
             pytest.skip("task already timed out")
 
     def _timeout_message(self, exc: TaskTimeout) -> str:
-        where = self._where(exc.stack)
-        at = f" while in {where[2]}() ({where[0]}, line {where[1]})" if where else ""
+        if self.lang == "rust":  # the driver's phase, e.g. "call Value::backward": Rust prints no stack on a signal
+            phase = (exc.stack or "").split(" ", 1)
+            at = f" while in {phase[1]}" if len(phase) == 2 and phase[0] == "call" else ""
+        else:
+            where = self._where(exc.stack)
+            at = f" while in {where[2]}() ({where[0]}, line {where[1]})" if where else ""
         if exc.idle:
             return (f"stopped after your code waited {exc.budget:g} s without computing{at}: sleep(), input() or "
                     "a lock? the engine must compute, not wait")

@@ -12,6 +12,10 @@ ENV_TIMEOUTS = "UGRAD_QUEST_TASK_TIMEOUTS"  # JSON {task_id: seconds}
 ENV_ONLY = "UGRAD_QUEST_ONLY_TASKS"  # comma-separated task ids; empty = all
 ENV_PARENT_PID = "UGRAD_QUEST_PARENT_PID"  # the judge dies with this process
 ENV_SPEED_TOLERANCE = "UGRAD_QUEST_SPEED_TOLERANCE"  # quest verify: a re-measured speed tier counts within this fraction
+ENV_LANG = "UGRAD_QUEST_LANG"  # python (default) or rust
+ENV_DRIVER = "UGRAD_QUEST_DRIVER"  # rust: the driver built against the learner's crate
+ENV_BASELINE_DRIVER = "UGRAD_QUEST_BASELINE_DRIVER"  # rust: the driver built against the quest's baseline crate
+ENV_STACK_KIB = "UGRAD_QUEST_STACK_KIB"  # rust: stack of the thread that runs the learner's engine
 
 EVENT_COLLECTED = "collected"  # {"tests": [{"nodeid", "task"}]}
 EVENT_TEST = "test"  # {"nodeid", "task", "outcome", "message", "duration", "cpu" (the task's worker CPU so far), "measured"?}

@@ -80,8 +80,18 @@ class _OutputTap(threading.Thread):
                 self.head += chunk[: OUTPUT_KEEP_BYTES - len(self.head)]
 
 
+@dataclass(frozen=True)
+class Drivers:
+    """A Rust learner's engine: the driver built against their crate, and for a quest that times a
+    baseline (optimize), the driver built against the baseline's crate."""
+
+    learner: Path
+    baseline: Path | None = None
+
+
 def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, float],
-               only: Iterable[str], results: Path, speed_tolerance: float = 0.0) -> dict[str, str]:
+               only: Iterable[str], results: Path, speed_tolerance: float = 0.0,
+               drivers: Drivers | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     # The learner's own pytest options and plugins must not change how the hidden suite runs.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -102,6 +112,14 @@ def _child_env(quest: Quest, workspace: Path, package: str, timeouts: dict[str, 
     env[P.ENV_PARENT_PID] = str(os.getpid())
     if speed_tolerance:
         env[P.ENV_SPEED_TOLERANCE] = repr(speed_tolerance)
+    for name in (P.ENV_LANG, P.ENV_DRIVER, P.ENV_BASELINE_DRIVER, P.ENV_STACK_KIB):
+        env.pop(name, None)  # a suite nested in another run is told its own language, never the outer's
+    if drivers is not None:
+        env[P.ENV_LANG] = "rust"
+        env[P.ENV_DRIVER] = str(drivers.learner)
+        if drivers.baseline is not None:
+            env[P.ENV_BASELINE_DRIVER] = str(drivers.baseline)
+        env[P.ENV_STACK_KIB] = str(quest.engine_stack_kib)
     return env
 
 
@@ -160,6 +178,7 @@ def run_suite(
     on_progress: Callable[[TestOutcome, int, int], None] | None = None,
     python: str | None = None,
     speed_tolerance: float = 0.0,
+    drivers: Drivers | None = None,
 ) -> SuiteResult:
     """Run the hidden suite of `quest` against `package` found in `workspace` (or installed).
 
@@ -181,7 +200,7 @@ def run_suite(
         proc = subprocess.Popen(
             _command(quest, ini, python or sys.executable),
             cwd=tmpdir,  # anything the suite or the learner's code writes lands in a throwaway folder
-            env=_child_env(quest, workspace, package, timeouts, only, results, speed_tolerance),
+            env=_child_env(quest, workspace, package, timeouts, only, results, speed_tolerance, drivers),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=not _nested(),
         )

@@ -11,7 +11,8 @@ from ugrad_quest.errors import QuestError
 from ugrad_quest.ledger import snapshot
 from ugrad_quest.rules import awards as award_rules
 from ugrad_quest.rules.levels import level_progress
-from ugrad_quest.runner import TestOutcome, run_suite
+from ugrad_quest.runner import SuiteResult, TaskResult, TestOutcome, run_suite
+from ugrad_quest.runner.protocol import ERROR
 from ugrad_quest.services.context import Context
 from ugrad_quest.store.quick_reads import check_database_file
 
@@ -69,7 +70,9 @@ ProgressCallback = Callable[[TestOutcome, int, int], None]
 
 
 def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] | None = None,
-                on_progress: ProgressCallback | None = None) -> CheckResult:
+                on_progress: ProgressCallback | None = None,
+                on_build: Callable[[str], None] | None = None) -> CheckResult:
+    """on_build: each line cargo prints while a Rust crate is built (before any test runs)."""
     ws = ctx.workspace()
     quest_id = quest_id or ws.active_quest
     if quest_id is None:
@@ -85,13 +88,13 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
     check_database_file(ctx.db_path)  # a damaged database stops us before any work is done
     moment, today = ctx.now()
     # Read before the suite starts: the snapshot is the code this check ran on, whatever is saved meanwhile.
-    source = snapshot.capture(ws.root, ws.package)
+    source = snapshot.capture(ws.root, ws.package, ws.lang)
     # Loading SQLModel and opening the store take about as long as pytest's start-up, so they
     # happen in a thread while the child process runs the suite.
     with ThreadPoolExecutor(max_workers=1) as pool:
         opening = pool.submit(ctx.open_store)
         try:
-            suite = run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress)
+            suite = _judge(ctx, quest, ws, task_ids, on_progress, on_build)
         except BaseException:
             with suppress(Exception):
                 opening.result().close()
@@ -105,6 +108,26 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
         return result
     finally:
         store.close()
+
+
+def _judge(ctx: Context, quest, ws, task_ids, on_progress, on_build) -> SuiteResult:
+    """The suite's verdicts; for a Rust crate, built first (a crate that does not compile is an error
+    of every task, with the compiler's first diagnostic)."""
+    drivers = None
+    if ws.lang == "rust":
+        from ugrad_quest.runner.cargo import build_for_check
+
+        drivers, error = build_for_check(ctx.catalog, quest, ws.root, on_build)
+        if drivers is None:
+            return not_built(quest, task_ids, error)
+    return run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress, drivers=drivers)
+
+
+def not_built(quest, task_ids, error: str) -> SuiteResult:
+    """Every selected task an error saying why the crate did not build."""
+    tasks = {t.id: TaskResult(t.id, ERROR, f"your crate did not compile: {error}", 0.0, 0, 0)
+             for t in quest.tasks if not task_ids or t.id in task_ids}
+    return SuiteResult(quest.id, tasks, 0.0)
 
 
 def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, source) -> CheckResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import keyword
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,9 @@ class StartResult:
     already_started: bool = False
     move_to: Path | None = None
     """The workspace, when the learner is not in it: the first thing to do next is to cd there."""
+    declared: list[str] = field(default_factory=list)
+    """Rust: modules whose `pub mod` line was added to the learner's src/lib.rs."""
+    lang: str = "python"
 
 
 def _valid_package(name: str) -> str:
@@ -51,7 +55,7 @@ def _installed(package: str, root: Path) -> bool:
     return root.resolve() not in origin.parents
 
 
-def _fit_for_a_workspace(folder: Path, package: str) -> bool:
+def _fit_for_a_workspace(folder: Path, package: str, lang: str) -> bool:
     """Whether `quest start` without --dir may make this folder a workspace: an empty one (dotfiles
     such as .git aside) or one that holds the package to check. Anything else is somebody's project,
     e.g. the tool's own clone, where scaffolding ugrad/ would only surprise."""
@@ -59,6 +63,8 @@ def _fit_for_a_workspace(folder: Path, package: str) -> bool:
         entries = [e.name for e in folder.iterdir() if not e.name.startswith(".")]
     except OSError:
         return False
+    if lang != "python":
+        return not entries or "Cargo.toml" in entries
     return not entries or package in entries or f"{package}.py" in entries
 
 
@@ -85,7 +91,10 @@ def starter_files(starter: Path, package: str) -> list[tuple[Path, Path]]:
 
 
 def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, package: str | None = None,
-                force: bool = False) -> StartResult:
+                force: bool = False, lang: str | None = None) -> StartResult:
+    if lang is not None and lang not in ws_mod.LANGUAGES:
+        raise QuestError(f"--lang {lang!r} is not a language the quests check; choose one of "
+                         f"{', '.join(ws_mod.LANGUAGES)}.")
     quest = ctx.catalog.get(quest_id)
     progress = read_progress(ctx.db_path)
     missing = [r for r in quest.requires if r not in progress.completed]
@@ -101,8 +110,19 @@ def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, pack
     else:
         existing = ws_mod.find(ctx.cwd)
         root = existing.root if existing else ctx.cwd
-        if existing is None and not _fit_for_a_workspace(root, package or STARTER_PACKAGE):
+        if existing is None and not _fit_for_a_workspace(root, package or STARTER_PACKAGE, lang or "python"):
             raise _needs_a_folder(ctx, quest.id, root)
+    chosen_lang = lang or (existing.lang if existing else "python")
+    if existing and existing.lang != chosen_lang:
+        raise QuestError(f"The workspace {root} holds a {existing.lang} engine; start {quest.id!r} there without "
+                         f"--lang, or give a {chosen_lang} engine a folder of its own with --dir.")
+    if chosen_lang != "python":
+        if package is not None:
+            raise QuestError(f"--package names a Python package; a {chosen_lang} workspace checks the crate in "
+                             "its own folder (Cargo.toml, src/).")
+        if not quest.starter_for(chosen_lang).is_dir():
+            raise QuestError(f"Quest {quest.id!r} cannot be done in {chosen_lang} yet (it has no {chosen_lang} "
+                             "starter).")
     if package is not None:
         _valid_package(package)
         if existing and existing.package != package:
@@ -113,39 +133,81 @@ def start_quest(ctx: Context, quest_id: str, directory: Path | None = None, pack
     # Opened before anything is written, so a damaged database stops the command with nothing changed.
     store = ctx.open_store()
     try:
-        return _scaffold(ctx, store, quest, root, existing, chosen)
+        if chosen_lang == "python":
+            return _scaffold(ctx, store, quest, root, existing, chosen)
+        return _scaffold_crate(ctx, store, quest, root, existing, chosen_lang)
     finally:
         store.close()
 
 
 def _scaffold(ctx: Context, store, quest, root: Path, existing, chosen: str) -> StartResult:
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise QuestError(f"Cannot create the folder {root}: {exc.strerror}.") from None
-    root = root.resolve()
-
-    result = StartResult(quest_id=quest.id, title=quest.title, workspace=root, package=chosen,
-                         package_source=SCAFFOLDED, first_task=quest.tasks[0])
-    cwd = ctx.cwd.resolve()
-    if cwd != root and root not in cwd.parents:
-        result.move_to = root
+    root = _make_root(root)
+    result = _new_result(ctx, quest, root, chosen)
     in_workspace = (root / chosen).is_dir() or (root / f"{chosen}.py").is_file()
     if not in_workspace and _installed(chosen, root):
         result.package_source = INSTALLED  # check the installed package; scaffold nothing over it
     else:
         if in_workspace:
             result.package_source = IN_WORKSPACE
-        for src, rel in starter_files(quest.starter_dir, chosen):
-            dest = root / rel
-            if dest.exists():
-                result.kept.append(rel)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
-            result.created.append(rel)
+        _copy_new(starter_files(quest.starter_dir, chosen), root, result)
 
-    ws = existing or ws_mod.Workspace(root=root, package=chosen)
+    return _record_start(ctx, store, quest, result, existing or ws_mod.Workspace(root=root, package=chosen))
+
+
+def _new_result(ctx: Context, quest, root: Path, package: str) -> StartResult:
+    result = StartResult(quest_id=quest.id, title=quest.title, workspace=root, package=package,
+                         package_source=SCAFFOLDED, first_task=quest.tasks[0])
+    cwd = ctx.cwd.resolve()
+    if cwd != root and root not in cwd.parents:
+        result.move_to = root
+    return result
+
+
+def _make_root(root: Path) -> Path:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise QuestError(f"Cannot create the folder {root}: {exc.strerror}.") from None
+    return root.resolve()
+
+
+def _copy_new(pairs, root: Path, result: StartResult) -> None:
+    """Copy each starter file that is not there yet; a file the learner has is never touched."""
+    for src, rel in pairs:
+        dest = root / rel
+        if dest.exists():
+            result.kept.append(rel)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        result.created.append(rel)
+
+
+def _scaffold_crate(ctx: Context, store, quest, root: Path, existing, lang: str) -> StartResult:
+    """A Cargo crate: the quest's files under src/ (and, for the first quest, Cargo.toml and lib.rs);
+    a later quest's module is declared in the learner's lib.rs by adding its `pub mod` line."""
+    root = _make_root(root)
+    result = _new_result(ctx, quest, root, STARTER_PACKAGE)
+    result.lang = lang
+    if (root / "Cargo.toml").is_file():
+        result.package_source = IN_WORKSPACE
+    pairs = [(src, src.relative_to(quest.starter_for(lang))) for src in sorted(quest.starter_for(lang).rglob("*"))
+             if src.is_file()]
+    _copy_new(pairs, root, result)
+    lib = root / "src" / "lib.rs"
+    modules = [rel.stem for _, rel in pairs if rel.parent == Path("src") and rel.suffix == ".rs" and rel.stem != "lib"]
+    if lib.is_file():
+        text = lib.read_text(encoding="utf-8", errors="replace")
+        missing = [m for m in modules if not re.search(rf"^\s*pub\s+mod\s+{m}\s*;", text, re.MULTILINE)]
+        if missing:
+            with open(lib, "a", encoding="utf-8") as fh:
+                fh.write(("" if text.endswith("\n") or not text else "\n") + "".join(f"pub mod {m};\n" for m in missing))
+            result.declared = missing
+    ws = existing or ws_mod.Workspace(root=root, package=STARTER_PACKAGE, lang=lang)
+    return _record_start(ctx, store, quest, result, ws)
+
+
+def _record_start(ctx: Context, store, quest, result: StartResult, ws) -> StartResult:
     result.already_started = quest.id in ws.quests
     if quest.id in ws.quests:
         ws.quests.remove(quest.id)
@@ -156,5 +218,5 @@ def _scaffold(ctx: Context, store, quest, root: Path, existing, chosen: str) -> 
 
     moment, today = ctx.now()
     with store.session() as session:
-        rows.record_start(session, quest.id, str(root), chosen, moment, today)
+        rows.record_start(session, quest.id, str(result.workspace), ws.package, moment, today)
     return result

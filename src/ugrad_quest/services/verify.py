@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ugrad_quest.errors import QuestError
 from ugrad_quest.ledger import audit, chain, snapshot
 from ugrad_quest.ledger import bundle as bundle_fmt
 from ugrad_quest.ledger.chain import Finding
@@ -169,7 +170,7 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
                 why = "its snapshot's code was changed after the check"
             elif not isinstance(package, str) or not _PACKAGE.fullmatch(package):
                 why = f"the check names no valid package ({chain.as_text(package) or 'none'})"
-            elif outside := [n for n in snapshots[digest] if not n.startswith(f"{package}/")]:
+            elif outside := _outside(snapshots[digest], package):
                 why = f"its snapshot holds files outside the package {package} it checked"
                 result.findings.append(Finding("malformed", f"the snapshot of check #{seq} holds files outside the "
                                                f"package {package} it checked ({chain.as_text(outside[0])})",
@@ -191,7 +192,15 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
                 result.findings.append(Finding("not-confirmed", f"check #{seq} claims {claimed}, but {detail}",
                                                _seq(event)))
                 continue
-            suite = run_suite(quest, workspace, package, tasks=tasks, speed_tolerance=SPEED_TOLERANCE)
+            drivers = None
+            if snapshot.is_crate(snapshots[digest]):
+                drivers, why = _build_crate(ctx, quest, workspace)
+                if drivers is None:
+                    result.claims.extend(Claim(quest_id, task, seq, date, NOT_CONFIRMED, why) for task in tasks)
+                    result.findings.append(Finding("not-confirmed", f"check #{seq} claims "
+                                                   f"{', '.join(f'{quest_id}/{t}' for t in tasks)}, but {why}", seq))
+                    continue
+            suite = run_suite(quest, workspace, package, tasks=tasks, speed_tolerance=SPEED_TOLERANCE, drivers=drivers)
             result.notes += [n for n in suite.notes if n not in result.notes]
             for task in tasks:
                 got = suite.tasks.get(task)
@@ -210,6 +219,26 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
                 result.claims.append(Claim(quest_id, task, seq, date, NOT_CONFIRMED, detail))
                 result.findings.append(Finding(
                     "not-confirmed", f"check #{seq} claims {quest_id}/{task}, but {task} {detail}", seq))
+
+
+def _outside(files: dict, package: str) -> list[str]:
+    """Files a snapshot holds beyond what its check ran: the package's, or a Rust crate's."""
+    if snapshot.is_crate(files):
+        return [n for n in files if n != snapshot.CRATE_MANIFEST and not n.startswith("src/")]
+    return [n for n in files if not n.startswith(f"{package}/")]
+
+
+def _build_crate(ctx: Context, quest, workspace: Path):
+    """(Drivers, "") for a Rust snapshot written to workspace, or (None, why the claim cannot be re-run)."""
+    from ugrad_quest.runner.cargo import build_for_check, cargo_command
+
+    if cargo_command() is None:
+        return None, "its code is a Rust crate and this machine has no cargo to build it"
+    try:
+        drivers, error = build_for_check(ctx.catalog, quest, workspace)
+    except QuestError as exc:
+        return None, str(exc).rstrip(".")
+    return (drivers, "") if drivers is not None else (None, f"its crate does not compile here: {error}")
 
 
 def _task_list(completed: object) -> bool:

@@ -27,31 +27,36 @@ SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages"}
 EDITOR_FILES = {"4913"}  # vim creates and deletes it to test whether a folder is writable
 
 
-def watched_folder(root: Path, package: str) -> Path:
-    """The learner's package folder in the workspace; the whole workspace when the package is
-    not a folder there (a single module, or an installed package whose source may live anywhere below)."""
-    folder = root / package
+def watched_folder(root: Path, package: str, lang: str = "python") -> Path:
+    """The learner's package folder in the workspace (a Rust crate's src/); the whole workspace when the
+    package is not a folder there (a single module, or an installed package whose source may live
+    anywhere below)."""
+    folder = root / ("src" if lang == "rust" else package)
     return folder if folder.is_dir() else root
 
 
-def is_watched(name: str) -> bool:
-    """A Python file, not an editor's swap, backup, lock or temp file (those are hidden or end otherwise)."""
-    return name.endswith(".py") and not name.startswith((".", "~")) and name not in EDITOR_FILES
+def is_watched(name: str, lang: str = "python") -> bool:
+    """A source file, not an editor's swap, backup, lock or temp file (those are hidden or end otherwise)."""
+    return name.endswith(".rs" if lang == "rust" else ".py") and not name.startswith((".", "~")) \
+        and name not in EDITOR_FILES
 
 
 def _skipped_dir(folder: Path, name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRS or (folder / name / "pyvenv.cfg").exists()
 
 
-def snapshot(root: Path, package: str) -> Snapshot:
+def snapshot(root: Path, package: str, lang: str = "python") -> Snapshot:
     """Every watched file of the learner's package (recursively) with its (mtime_ns, size)."""
     found: Snapshot = {}
-    start = watched_folder(root, package)
-    candidates: list[Path] = [root / f"{package}.py"] if start != root else []
+    start = watched_folder(root, package, lang)
+    if lang == "rust":
+        candidates: list[Path] = [root / "Cargo.toml"]
+    else:
+        candidates = [root / f"{package}.py"] if start != root else []
     for folder, dirs, files in os.walk(start):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not _skipped_dir(here, d))
-        candidates.extend(here / name for name in files if is_watched(name))
+        dirs[:] = sorted(d for d in dirs if not _skipped_dir(here, d) and d != "target")
+        candidates.extend(here / name for name in files if is_watched(name, lang))
     for path in candidates:
         try:
             info = path.stat()

@@ -34,6 +34,8 @@ class RemoteError(Exception):
     info: dict | None = None
     """For a failed import: its kind (syntax, missing, exit, memory, raised) and details."""
     limit_after: int | None = None
+    rust: dict | None = None
+    """From a Rust engine: {"kind": todo | unimplemented | borrow | panic | stack_overflow, "api": "Value::relu"}."""
     culprit = None
     """The proxy whose queued command raised, when it was one the test labelled (Kit.new, Kit.do)."""
 
@@ -74,6 +76,7 @@ def remote_exception(error: dict) -> RemoteError:
     exc.where = error.get("where")
     exc.info = error.get("import")
     exc.limit_after = error.get("limit_after")
+    exc.rust = error.get("rust") if isinstance(error.get("rust"), dict) else None
     return exc
 
 
@@ -339,6 +342,18 @@ class Engine:
         self.epoch += 1
         try:
             reply = worker.exchange(batch, self.meter)
+        except WorkerGone as gone:
+            if worker.ended:
+                self.worker = None
+            if gone.error is None:
+                raise
+            # The learner's code failed where Python would have raised (a Rust stack overflow is a
+            # RecursionError): raise that here, in the test, where the suites explain it.
+            exc = remote_exception(gone.error)
+            for proxy in proxies:
+                if proxy is not None:
+                    proxy._error = exc
+            raise exc from None
         except BaseException:
             if worker.ended:
                 self.worker = None

@@ -5,3 +5,6 @@ WORKSPACE = ""
 
 PACKAGE = "ugrad"
 """The name of the learner's package."""
+
+DRIVERS = None
+"""A Rust learner's engine: the runner's Drivers (learner, and the quest's baseline); None for Python."""

@@ -28,7 +28,10 @@ that knows. Only Linux confines; elsewhere ``apply`` changes nothing and says so
 
 Command line, for workers that are not Python (the program inherits every layer)::
 
-    python -m ugrad_quest.worker.confine [--report] POLICY_JSON -- PROGRAM ARGS...
+    python -m ugrad_quest.worker.confine [--report] [--report-env NAME] POLICY_JSON -- PROGRAM ARGS...
+
+``--report`` prints what was applied on stderr; ``--report-env NAME`` hands it to the program as the
+environment variable NAME (JSON), so a worker in another language can say it in its hello.
 """
 
 from __future__ import annotations
@@ -644,7 +647,7 @@ def _seccomp(missing: list[str]) -> bool:
 
 # --- command line ---------------------------------------------------------------------------------
 
-USAGE = "usage: python -m ugrad_quest.worker.confine [--report] POLICY_JSON -- PROGRAM ARGS..."
+USAGE = "usage: python -m ugrad_quest.worker.confine [--report] [--report-env NAME] POLICY_JSON -- PROGRAM ARGS..."
 EXIT_USAGE = 2
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
@@ -661,6 +664,14 @@ def main(argv: list[str]) -> int:
     options, command = argv[:split], argv[split + 1:]
     want_report = "--report" in options
     options = [option for option in options if option != "--report"]
+    report_env = None
+    if "--report-env" in options:
+        at = options.index("--report-env")
+        if at + 1 >= len(options):
+            print(USAGE, file=sys.stderr)
+            return EXIT_USAGE
+        report_env = options[at + 1]
+        del options[at:at + 2]
     if len(options) != 1 or not command:
         print(USAGE, file=sys.stderr)
         return EXIT_USAGE
@@ -677,6 +688,8 @@ def main(argv: list[str]) -> int:
     report = apply(policy)
     if want_report:
         print(json.dumps(report.to_dict()), file=sys.stderr, flush=True)
+    if report_env:
+        os.environ[report_env] = json.dumps(report.to_dict())
     # Python ignores SIGPIPE and SIGXFSZ, and exec keeps ignored signals ignored: restore the
     # defaults a program expects, as subprocess does.
     for signum in (signal.SIGPIPE, signal.SIGXFSZ):

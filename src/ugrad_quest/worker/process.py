@@ -37,11 +37,15 @@ class WorkerGone(BaseException):
     """The worker ended (exit, crash, kill) or broke the protocol. A BaseException, like pytest's own
     outcomes, so no `except Exception` in a hidden test mistakes it for the learner's error."""
 
-    def __init__(self, description: str, cause: str = ""):
+    def __init__(self, description: str, cause: str = "", error: dict | None = None):
         super().__init__(description)
         self.description = description
         self.cause = cause or description
         """How it ended, short: "exit code 0", "SIGSEGV (a crash: ...)"."""
+        self.error = error
+        """When the end was the learner's code failing in a way Python would raise (a Rust engine's
+        stack overflow is Python's RecursionError): that error, as the protocol describes errors. The
+        engine raises it in the hidden test, where the suites explain it."""
 
 
 @dataclass
@@ -105,15 +109,16 @@ def _any_thread_can_run(pid: int) -> bool | None:
 class WorkerProcess:
     """One running worker; ``exchange`` sends a request and waits for its answer under a meter."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, config: dict | None = None):
-        """argv is the worker's command; for the Python worker, config (JSON) is appended to it with the
-        numbers of the pipes it answers on."""
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, config: dict | None = None,
+                 stderr=None):
+        """argv is the worker's command; config (JSON) is appended to it with the numbers of the pipes
+        it answers on; stderr: where the worker's stderr goes (None: the judge's own)."""
         reply_r, reply_w = os.pipe()
         dump_r, dump_w = os.pipe()
         if config is not None:
             argv = [*argv, json.dumps({**config, "reply_fd": reply_w, "dump_fd": dump_w, "judge_pid": os.getpid()})]
         try:
-            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=None, stderr=None,
+            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=None, stderr=stderr,
                                          pass_fds=(reply_w, dump_w), start_new_session=True)
         finally:
             os.close(reply_w)
@@ -323,6 +328,111 @@ def python_workers(root: Path, workspace: str, modules: dict, extra_read=(), mem
         tmp = Path(root) / f"worker-{next(count)}"
         tmp.mkdir(parents=True)
         return python_worker(tmp, workspace, modules, extra_read, memory_bytes)
+
+    return start
+
+
+STACK_OVERFLOW = b"has overflowed its stack"
+"""What Rust's runtime prints before it aborts on a stack overflow."""
+STDERR_KEEP_BYTES = 64 * 1024
+
+
+class RustWorkerProcess(WorkerProcess):
+    """The Rust driver (drivers/rust/) as a worker. Rust cannot print its stack on a signal, and dies
+    of a stack overflow instead of raising: the driver writes what it is doing to a phase file before
+    each command, and its stderr goes to a file, so the judge can say where it was and why it ended."""
+
+    def __init__(self, argv, env, cwd: Path, config: dict):
+        self.phase_file = Path(config["phase_file"])
+        self.stderr_file = Path(cwd) / "stderr.txt"
+        with open(self.stderr_file, "wb") as err:
+            super().__init__(argv, env, cwd, config, stderr=err)
+        self._forwarded = 0
+
+    def phase(self) -> str:
+        try:
+            return self.phase_file.read_bytes().split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
+    def stack(self) -> str:
+        """Not a stack (SIGUSR1 would end a Rust process): the phase, e.g. "call Value::backward"."""
+        return self.phase()
+
+    def _stderr_tail(self) -> bytes:
+        try:
+            with open(self.stderr_file, "rb") as fh:
+                fh.seek(max(0, self.stderr_file.stat().st_size - STDERR_KEEP_BYTES))
+                return fh.read()
+        except OSError:
+            return b""
+
+    def forward_stderr(self) -> None:
+        """What the learner's eprintln! wrote, into the judge's output, which `quest check` shows."""
+        try:
+            with open(self.stderr_file, "rb") as fh:
+                fh.seek(self._forwarded)
+                data = fh.read(STDERR_KEEP_BYTES)
+        except OSError:
+            return
+        self._forwarded += len(data)
+        text = data.decode("utf-8", "replace")
+        if text:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+    def stop(self) -> None:
+        super().stop()
+        self.forward_stderr()
+
+    def _gone(self) -> WorkerGone:
+        gone = super()._gone()
+        if STACK_OVERFLOW in self._stderr_tail():
+            gone.error = rust_overflow_error(self.phase())
+        return gone
+
+
+def rust_overflow_error(phase: str) -> dict:
+    """The protocol error for a Rust engine that overflowed its stack while doing `phase`."""
+    if phase.startswith("drop"):
+        msg = (f"the stack overflowed while dropping values ({phase}): Rc's Drop recurses once per node, so "
+               "dropping the last handle of a long chain goes as deep as the chain; give your node type a Drop "
+               "that takes its children out and drops them in a loop")
+        api = None
+    else:
+        api = phase.split(" ", 1)[1] if " " in phase else None
+        during = f" in {api}" if api else ""
+        msg = (f"the stack overflowed{during}: a recursion as deep as the graph (a recursive topological sort, or "
+               "the recursive Drop of a long chain) needs one stack frame per node, and Rust aborts the engine "
+               "when the stack runs out")
+    return {"type": "RecursionError", "builtin": True, "msg": msg, "where": None,
+            "rust": {"kind": "stack_overflow", "api": api, "phase": phase}}
+
+
+def rust_worker(tmp: Path, binary: str, stack_bytes: int, memory_bytes: int | None = None) -> RustWorkerProcess:
+    """The Rust driver `binary` (built against the learner's crate, or the baseline's) as a worker in tmp,
+    confined by the same layers as the Python worker, its learner code on a `stack_bytes` thread."""
+    from ugrad_quest.worker import confine
+
+    policy: dict = {"read": [p for p in confine.SYSTEM_READ_PATHS if os.path.exists(p)] + [binary],
+                    "write": [str(tmp)]}
+    if memory_bytes is not None:
+        policy["memory_bytes"] = memory_bytes
+    argv = [sys.executable, "-I", "-B", "-m", "ugrad_quest.worker.confine", "--report-env", "UGRAD_CONFINEMENT",
+            json.dumps(policy), "--", binary]
+    config = {"stack_bytes": int(stack_bytes), "tmp": str(tmp), "phase_file": str(tmp / "phase")}
+    return RustWorkerProcess(argv, worker_env(tmp), tmp, config)
+
+
+def rust_workers(root: Path, binary: str, stack_bytes: int, memory_bytes: int | None = None
+                 ) -> Callable[[], WorkerProcess]:
+    """A function starting a new Rust worker (rust_worker) in a fresh folder under root each call."""
+    count = itertools.count(1)
+
+    def start() -> WorkerProcess:
+        tmp = Path(root) / f"worker-{next(count)}"
+        tmp.mkdir(parents=True)
+        return rust_worker(tmp, binary, stack_bytes, memory_bytes)
 
     return start
 
