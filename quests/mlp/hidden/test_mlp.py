@@ -109,7 +109,9 @@ def test_hidden_layers_apply_relu_and_the_last_is_linear(nk):
         for x in _inputs(r, nin, 4):
             _randomize(nk, ps, r)
             _, log = nets.chain_of_layers(nk, model, label, x, len(nouts), nouts[-1])
-            for i, _, returned in (log or [])[:-1]:
+            if log is None:  # no spies here: the same check on the layers applied by hand
+                log = nets.layers_by_hand(nk, model, label, x, len(nouts))
+            for i, _, returned in log[:-1]:
                 negative = [v for v in returned or [] if v < 0]
                 if negative:
                     fail(f"layer {i + 1} of {label}({nets.fmt_list(x)}) gave a negative output, {fmt(negative[0])}: "

@@ -101,3 +101,32 @@ def test_chain(kit):
                                             reflected=True, ints=True))
 def test_random_expressions(kit, prog):
     graphs.check_program(kit, prog)
+
+
+@pytest.mark.rust_only  # Python's identity is `is`; a Rust Value is a handle, and clones share the node
+def test_a_clone_is_the_same_node(kit):
+    r = checks.rng()
+    x = checks.number(r)
+    a, b = kit.new(x, "a"), kit.new(x, "b")
+    where = f"let a = Value::new({fmt(x)}); let b = Value::new({fmt(x)}); let c = a.clone()"
+    try:
+        c = kit.engine.call_method(a, "clone")
+        ids = [kit.engine.call_method(v, "id") for v in (a, c, b)]
+    except Exception as exc:
+        fail(kit.explain(exc, where))
+    if ids[0] != ids[1]:
+        fail(f"{where}: a.id() is {ids[0]} but c.id() is {ids[1]}: a clone is another handle to the same node, "
+             "so its id() must be the same (for an Rc inside, Rc::as_ptr(&self.0) as usize)")
+    if ids[0] == ids[2]:
+        fail(f"{where}: a.id() and b.id() are both {ids[0]}: two Values made by Value::new are different nodes, "
+             "so their ids must differ")
+    c.grad = 3.0
+    if kit.grad(a, "a") != 3.0:
+        fail(f"{where}; c.set_grad(3.0) left a.grad = {fmt(kit.grad(a, 'a'))}, expected 3: a clone must share "
+             "the node (clone the Rc, not the numbers), or gradients never reach the Values you hold")
+    c.grad = 0.0
+    d = c * 2.0
+    kit.backward(d, "d")
+    if not close(kit.grad(a, "a"), 2.0):
+        fail(f"{where}; let d = &c * 2.0; d.backward() gave a.grad = {fmt(kit.grad(a, 'a'))}, expected 2: the "
+             "clone and a are one node")

@@ -25,7 +25,10 @@ def _backward(kit, out, what):
     baseline = kit.engine.hello.get("recursion_limit")
     try:
         after = kit.engine.backward_at_baseline_limit(out)
-    except RecursionError:
+    except RecursionError as exc:
+        if kit.rust:
+            fail(f"backward() on {what}: {exc}; build the topological order with an explicit stack (a Vec "
+                 "used as a stack) or Kahn's algorithm, not recursion")
         fail(f"backward() hit Python's recursion limit on {what}: build the topological order with an "
              "explicit stack (a loop), not recursion")
     except Exception as exc:

