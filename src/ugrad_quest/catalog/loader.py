@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ugrad_quest.catalog.models import FORMAT_VERSION, TIERS, BadgeSpec, Question, Quest, Task
+from ugrad_quest.catalog.models import FORMAT_VERSION, TIERS, BadgeSpec, Question, Quest, Task, TaskText
 from ugrad_quest.errors import QuestError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -128,11 +128,13 @@ def _describe(kind) -> str:
 
 _QUEST_PARTS = ("hidden", "starter")
 """What a quest folder holds beside its quest.yaml."""
-_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs", "badge"}
+_TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", "needs", "badge", "rust"}
+_TEXT_FIELDS = {"concept", "hints"}
+LANGS = ("python", "rust")
 _QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz",
                  "engine_stack_kib"}
 _BADGE_FIELDS = {"name", "tier"}
-_QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explanation", "xp"}
+_QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explanation", "xp", "lang"}
 
 
 def _whole(f: _Fields, name: str, default: Any = ...) -> int:
@@ -179,8 +181,11 @@ def _question(path: Path, index: int, raw: Any) -> Question:
         if tolerance and not TOLERANCE_RANGE[0] <= tolerance <= TOLERANCE_RANGE[1]:
             f.fail("tolerance", f"must be 0 or between {TOLERANCE_RANGE[0]:g} and {TOLERANCE_RANGE[1]:g}, "
                                 f"got {tolerance!r}")
+    lang = f.text("lang", "")
+    if lang and lang not in LANGS:
+        f.fail("lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
     return Question(id=f.ident("id"), prompt=f.text("question"), answer=answer, choices=choices,
-                    tolerance=tolerance, explanation=f.text("explanation", ""), xp=_whole(f, "xp", 10))
+                    tolerance=tolerance, explanation=f.text("explanation", ""), xp=_whole(f, "xp", 10), lang=lang)
 
 
 def _task(path: Path, index: int, raw: Any) -> Task:
@@ -196,7 +201,15 @@ def _task(path: Path, index: int, raw: Any) -> Task:
         timeout=float(f.bounded("timeout", 10, *TIMEOUT_RANGE, " seconds")),
         needs=f.strings("needs", []),
         badge=_badge(path, f"tasks[{index}].badge", f.get("badge", dict, None)),
+        rust=_text(path, f"tasks[{index}].rust", f.get("rust", dict, None)),
     )
+
+
+def _text(path: Path, where: str, raw: Any) -> TaskText | None:
+    if raw is None:
+        return None
+    f = _Fields(path, where, raw, _TEXT_FIELDS)
+    return TaskText(concept=f.text("concept", ""), hints=f.strings("hints", []))
 
 
 def load_quest(quest_dir: Path) -> Quest:

@@ -30,6 +30,25 @@ class Task:
     `quest check --task`), e.g. a shared measurement; their results are not reported."""
     badge: "BadgeSpec | None" = None
     """A badge earned the first time this task passes (optional)."""
+    rust: "TaskText | None" = None
+    """What a Rust learner reads instead (optional): a concept and hints in Rust terms, where the
+    Python ones speak of Python mechanisms (the collector, closures, the recursion limit)."""
+
+    def for_lang(self, lang: str) -> "Task":
+        """This task as a learner writing in `lang` reads it."""
+        if lang != "rust" or self.rust is None:
+            return self
+        from dataclasses import replace
+
+        return replace(self, concept=self.rust.concept or self.concept, hints=self.rust.hints or self.hints)
+
+
+@dataclass(frozen=True)
+class TaskText:
+    concept: str = ""
+    """Replaces the task's concept (empty: the task's own)."""
+    hints: tuple[str, ...] = ()
+    """Replace the task's hints (empty: the task's own)."""
 
 
 TIERS = ("common", "rare", "ultimate", "legendary")
@@ -59,6 +78,8 @@ class Question:
     """Shown after the learner answers: why the answer is right."""
     xp: int = 10
     """XP for the first correct answer (half if it came after a wrong one); 0 to 100,000."""
+    lang: str = ""
+    """Asked only of learners writing in this language (python or rust); empty: asked of everyone."""
 
     @property
     def numeric(self) -> bool:
@@ -104,6 +125,10 @@ class Quest:
     @property
     def hidden_dir(self) -> Path:
         return self.root / "hidden"
+
+    def quiz_for(self, lang: str | None) -> tuple[Question, ...]:
+        """The questions asked of a learner writing in `lang` (None: every question)."""
+        return tuple(q for q in self.quiz if lang is None or q.lang in ("", lang))
 
     @property
     def required_tasks(self) -> tuple[Task, ...]:

@@ -154,8 +154,8 @@ def _record(store, catalog, quest, ws, suite, checked, passed, moment, today, so
             rows.skip_snapshot(session, attempt_id, source.skipped)
         checks = rows.checks_before_pass(session, quest.id, [t.id for t in first_passes])
         for task in first_passes:
-            xp = awarding.award_task(session, quest, task, attempt_id, checks.get(task.id, 1), moment, today,
-                                     suite.tasks[task.id].measured)
+            xp = awarding.award_task(session, quest, task.for_lang(ws.lang), attempt_id, checks.get(task.id, 1),
+                                     moment, today, suite.tasks[task.id].measured)
             if xp:
                 earned[task.id] = xp
         ever_passed = {t for _, t in rows.passed_tasks(session, quest.id)}

@@ -66,6 +66,7 @@ def next_hint(ctx: Context, task_id: str | None = None, confirm: Confirm = lambd
         with store.session() as session:
             passed = {t for _, t in rows.passed_tasks(session, quest.id)}
             task = quest.task(task_id) if task_id else next((t for t in quest.tasks if t.id not in passed), None)
+            task = task.for_lang(ws.lang) if task else None
             shown = rows.hints_revealed(session, quest.id, task.id) if task else 0
         if task is None:
             return HintResult(quest.id, None, "", 0, 0, f"Every task of {quest.title} passes: no hints needed.", False)

@@ -86,16 +86,25 @@ def is_correct(q: Question, reply: str) -> bool:
 def _quest(ctx: Context, quest_id: str | None, reply: str | None) -> Quest:
     """The quest named, else the workspace's current one. Without either there is no quest to assume:
     an answer recorded against a guessed quest would be judged against the wrong question."""
-    if quest_id:
-        return ctx.catalog.get(quest_id)
     ws = ws_mod.find(ctx.cwd)
+    # Questions about one language's mechanisms are asked in a workspace of that language; a quest
+    # named outside any workspace asks them all.
+    lang = ws.lang if ws is not None else None
+    if quest_id:
+        return _in_lang(ctx.catalog.get(quest_id), lang)
     if ws is not None and ws.active_quest:
-        return ctx.catalog.get(ws.active_quest)
+        return _in_lang(ctx.catalog.get(ws.active_quest), lang)
     example = next((q.id for q in ctx.catalog.quests if q.quiz), "value")
     command = f"quest quiz {example}" + (f" --answer {shlex.quote(reply.strip())}" if reply is not None else "")
     where = f"No quest is started in {ws.root}" if ws is not None else f"{ctx.cwd} is not inside a quest workspace"
     raise QuestError(f"{where}, so there is no current quiz: name the quest, e.g. `{command}`, "
                      "or cd to your workspace.")
+
+
+def _in_lang(quest: Quest, lang: str | None) -> Quest:
+    from dataclasses import replace
+
+    return replace(quest, quiz=quest.quiz_for(lang))
 
 
 def _quiz_of(ctx: Context, quest_id: str | None, reply: str | None = None) -> Quest:

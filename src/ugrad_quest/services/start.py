@@ -189,6 +189,7 @@ def _scaffold_crate(ctx: Context, store, quest, root: Path, existing, lang: str)
     root = _make_root(root)
     result = _new_result(ctx, quest, root, STARTER_PACKAGE)
     result.lang = lang
+    result.first_task = quest.tasks[0].for_lang(lang)
     if (root / "Cargo.toml").is_file():
         result.package_source = IN_WORKSPACE
     pairs = [(src, src.relative_to(quest.starter_for(lang))) for src in sorted(quest.starter_for(lang).rglob("*"))

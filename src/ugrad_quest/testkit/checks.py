@@ -126,7 +126,7 @@ def rust_sentence(exc: BaseException, expr: str = "") -> str:
                 "In a * a both inputs are the same node, so two borrow_mut() at once (or a borrow() held across "
                 "a borrow_mut()) panic: copy the numbers out first, let (x, g) = { let n = a.0.borrow(); "
                 "(n.data, n.grad) };, then borrow again")
-    if kind == "stack_overflow":
+    if kind in ("stack_overflow", "memory"):
         return f"{during}{exc}"
     return f"{during}{api} panicked: {exc}{where}"
 

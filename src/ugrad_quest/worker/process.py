@@ -334,6 +334,8 @@ def python_workers(root: Path, workspace: str, modules: dict, extra_read=(), mem
 
 STACK_OVERFLOW = b"has overflowed its stack"
 """What Rust's runtime prints before it aborts on a stack overflow."""
+OUT_OF_MEMORY = b"memory allocation of"
+"""What Rust's runtime prints before it aborts when an allocation fails."""
 STDERR_KEEP_BYTES = 64 * 1024
 
 
@@ -387,8 +389,14 @@ class RustWorkerProcess(WorkerProcess):
 
     def _gone(self) -> WorkerGone:
         gone = super()._gone()
-        if STACK_OVERFLOW in self._stderr_tail():
+        tail = self._stderr_tail()
+        if STACK_OVERFLOW in tail:
             gone.error = rust_overflow_error(self.phase())
+        elif OUT_OF_MEMORY in tail:
+            api = self.phase().split(" ", 1)[1] if " " in self.phase() else None
+            gone.error = {"type": "MemoryError", "builtin": True, "where": None,
+                          "msg": f"an allocation failed{f' in {api}' if api else ''}: the engine ran out of memory",
+                          "rust": {"kind": "memory", "api": api}}
         return gone
 
 
