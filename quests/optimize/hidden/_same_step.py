@@ -19,6 +19,7 @@ from numbers import Real
 
 import _workloads as W
 
+from ugrad_quest.runner.budget import TaskTimeout
 from ugrad_quest.testkit.checks import fail, fmt, fmt2, rng
 from ugrad_quest.testkit.remote import settle
 
@@ -45,6 +46,10 @@ def verdict(nn, train_step) -> str:
             _verdict = ""
         except AssertionError as exc:
             _verdict = str(exc)
+        except TaskTimeout:
+            # Said once, by the task that ran out of time; the tasks after it need not wait as long again.
+            _verdict = "train_step did not finish its steps in time (see the first task that timed out)"
+            raise
     return _verdict
 
 

@@ -19,6 +19,7 @@ import os
 import random
 import re
 from numbers import Real
+from pathlib import Path
 from typing import Callable
 
 REL_TOL = 1e-6
@@ -107,6 +108,33 @@ def close(got: float, expected: float, scale: float = 1.0) -> bool:
 _KIND = {"f": "float", "i": "int", "b": "bool", "s": "str", "l": "list", "u": "tuple", "n": "None"}
 
 
+_RUST_FN = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:const\s+|unsafe\s+)*fn\s+(\w+)")
+_RUST_IMPL = re.compile(r"^\s*impl\b(?:\s*<[^{]*?>)?\s+(?:[\w:<>&', ]+?\s+for\s+)?&?([A-Za-z_]\w*)")
+
+
+def rust_item_at(where) -> str:
+    """'Value::relu' for a line inside `fn relu` of `impl Value` in the learner's crate ('' if unknown):
+    a panic's location names a file and line, and the learner thinks in items."""
+    if not (isinstance(where, list) and len(where) >= 2 and isinstance(where[0], str) and isinstance(where[1], int)):
+        return ""
+    from ugrad_quest.testkit import state
+
+    try:
+        lines = (Path(state.WORKSPACE) / where[0]).read_text(encoding="utf-8", errors="replace").splitlines()
+    except (OSError, ValueError):
+        return ""
+    fn = owner = ""
+    for line in reversed(lines[:where[1]]):
+        if not fn and (m := _RUST_FN.match(line)):
+            fn = m[1]
+        elif fn and (m := _RUST_IMPL.match(line)):
+            owner = m[1]
+            break
+        elif fn and line.startswith(("fn ", "pub fn ", "}")):
+            break  # a free function: no impl around it
+    return f"{owner}::{fn}" if fn and owner else fn
+
+
 def rust_sentence(exc: BaseException, expr: str = "") -> str:
     """A Rust engine's failure in Rust terms ('' for anything else): a todo!() named by its item, a
     panic with its file and line, a RefCell borrowed twice, a stack overflow."""
@@ -120,7 +148,10 @@ def rust_sentence(exc: BaseException, expr: str = "") -> str:
         macro = "todo!()" if kind == "todo" else "unimplemented!()"
         spot = getattr(exc, "where", None)
         at = f" at {spot[0]}, line {spot[1]}" if isinstance(spot, list) and len(spot) >= 2 else ""
-        return f"{during}{api} is not written yet (it reached {macro}{at})"
+        # The driver knows what it called (Neuron::forward); the stub reached may be deeper (Value::relu).
+        item = rust_item_at(spot) or api
+        via = f", called through {api}" if item != api and api != "your code" else ""
+        return f"{during}{item} is not written yet (it reached {macro}{at}{via})"
     if kind == "borrow":
         return (f"{during}{api} panicked: {exc}{where}: a RefCell was borrowed while it was already borrowed. "
                 "In a * a both inputs are the same node, so two borrow_mut() at once (or a borrow() held across "

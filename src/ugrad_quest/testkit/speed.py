@@ -28,6 +28,10 @@ from ugrad_quest.worker.process import Usage, WorkerGone
 
 BASELINE, LEARNER = "baseline", "learner"
 MAX_STEPS_PER_REQUEST = 2000
+MAX_TIMED_STEPS = 400
+"""Steps timed per workload and round at most: a step a hundred times faster than the baseline's
+(a Rust learner's tape) is still measured over many milliseconds, and the judge, which replays every
+timed step's loss in plain floats at about 2 ms a step, is not kept busy for minutes."""
 LOSS_REL_TOL = 1e-6
 
 
@@ -115,10 +119,10 @@ def time_side(engine, workload, seed: int, target: float, W) -> Side:
     warmup = max(clock() - start, 1e-6)
     side = Side(losses=list(losses))
     spent, steps = 0.0, 0
-    while spent < target:
+    while spent < target and steps < MAX_TIMED_STEPS:
         # Sized from what the steps so far cost: one request, so the learner's code gets no pauses.
         per_step = spent / steps if steps else warmup
-        count = max(1, min(MAX_STEPS_PER_REQUEST, math.ceil((target - spent) / per_step)))
+        count = max(1, min(MAX_STEPS_PER_REQUEST, MAX_TIMED_STEPS - steps, math.ceil((target - spent) / per_step)))
         calls = [[model, *data[(steps + i + 1) % len(data)], workload.lr] for i in range(count)]
         start = clock()
         side.losses += engine.repeat(step, calls)
@@ -141,6 +145,7 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
     timing = Timing(tuple(w.name for w in workloads))
     meter = _Capped(judge.budgets, budget)
     longest_round = 0.0
+    reference: dict[str, list[float]] = {}  # every round and side replays the same steps from the same seed
     for r in range(rounds):
         if r and meter.used + 1.2 * longest_round > budget:
             timing.stopped_early = f"the budget of {budget:.0f} CPU seconds fits {r} rounds"
@@ -169,7 +174,7 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
                     losses[who][workload.name] = side.losses
             finally:
                 engine.close()
-        mismatch = _loss_mismatch(losses, W, seed)
+        mismatch = _loss_mismatch(losses, W, seed, reference)
         if mismatch:
             timing.problem = mismatch
             return timing
@@ -180,13 +185,16 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
     return timing
 
 
-def _loss_mismatch(losses, W, seed: int) -> str:
+def _loss_mismatch(losses, W, seed: int, reference: dict[str, list[float]]) -> str:
     """A timed step whose loss is not the baseline step's, on any step either side took: both are
-    checked against W.reference_losses, the same steps computed with plain floats by the judge."""
+    checked against W.reference_losses, the same steps computed with plain floats by the judge (kept
+    in ``reference`` across rounds, computed again only when a side took more steps)."""
     for workload in W.WORKLOADS:
         for who in (BASELINE, LEARNER):
             got = losses[who].get(workload.name, [])
-            want = W.reference_losses(workload, seed, len(got))
+            if len(reference.get(workload.name, ())) < len(got):
+                reference[workload.name] = W.reference_losses(workload, seed, len(got))
+            want = reference[workload.name]
             for i, (a, b) in enumerate(zip(got, want)):
                 if isinstance(a, (int, float)) and math.isclose(a, b, rel_tol=LOSS_REL_TOL, abs_tol=1e-9):
                     continue
