@@ -38,10 +38,17 @@ class Value:
 """
 
 
+@pytest.fixture(scope="session")
+def rust_cache(tmp_path_factory) -> Path:
+    """One folder for Rust driver builds across the session (never the user's ~/.cache)."""
+    return tmp_path_factory.mktemp("rust-cache")
+
+
 @pytest.fixture(autouse=True)
-def quest_home(tmp_path_factory, monkeypatch) -> Path:
+def quest_home(tmp_path_factory, monkeypatch, rust_cache) -> Path:
     home = tmp_path_factory.mktemp("quest-home")
     monkeypatch.setenv("QUEST_HOME", str(home))
+    monkeypatch.setenv("QUEST_CACHE", str(rust_cache))
     monkeypatch.delenv("QUEST_QUESTS_DIR", raising=False)
     monkeypatch.delenv("QUEST_NOW", raising=False)
     return home

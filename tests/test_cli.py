@@ -142,6 +142,8 @@ def test_start_with_an_installed_package_scaffolds_nothing(course, cli, tmp_path
     (["start", "advanced"], "Quest 'advanced' is locked: complete 'basics' first "
                             "(or start it with --force to check an existing implementation)."),
     (["start", "basics", "--package", "not-a-name"], "--package 'not-a-name' is not a valid Python package name."),
+    (["start", "basics", "--lang", "go"], "--lang 'go' is not a language the quests check; choose one of python, rust."),
+    (["start", "basics", "--lang", "rust"], "Quest 'basics' cannot be done in rust yet (it has no rust starter)."),
 ])
 def test_start_bad_input_is_one_sentence_exit_2(course, cli, tmp_path: Path, args, message):
     result = cli(*args, cwd=tmp_path)

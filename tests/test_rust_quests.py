@@ -237,3 +237,11 @@ def test_a_rust_bundle_exports_and_verifies_by_building_the_crate_again(tmp_path
     report = json.loads(verified.stdout)
     assert verified.returncode == 0 and report["verified"], report
     assert {c["task"] for c in report["claims"] if c["status"] == "confirmed"} == set(VALUE_TASKS)
+
+
+def test_a_build_that_runs_past_its_cpu_budget_is_stopped(tmp_path: Path):
+    from ugrad_quest.runner.cargo import build_driver
+
+    built = build_driver(CRATES / "rc_kahn", [], cache=tmp_path / "cache", cpu_budget=0.2)
+    assert built.binary is None
+    assert built.error == "building your crate took more than 0.2 s of CPU time"

@@ -53,7 +53,8 @@ class Build:
     binary: Path | None
     """The driver, when the build succeeded."""
     error: str = ""
-    """Why it did not, in one line: the first compiler diagnostic (`src/engine.rs:15:9: error[E0277]: ...`)."""
+    """Why it did not, in one sentence: the first compiler diagnostic ("your crate did not compile:
+    src/engine.rs:15:9: error[E0277]: ..."), or the build's budget."""
     output: str = ""
     """What cargo printed (for the learner who wants every diagnostic)."""
     cpu: float = 0.0
@@ -275,7 +276,7 @@ def _run(command: list[str], cache: Path, on_line, cpu_budget: float) -> Build:
         return Build(None, killed, output, cpu, wall)
     if code != 0 or not binary.is_file():
         error = first_error(output, cache) or f"cargo build failed (exit code {code})"
-        return Build(None, error, output, cpu, wall)
+        return Build(None, f"your crate did not compile: {error}", output, cpu, wall)
     return Build(binary, "", output, cpu, wall)
 
 

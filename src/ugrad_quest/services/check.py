@@ -125,7 +125,7 @@ def _judge(ctx: Context, quest, ws, task_ids, on_progress, on_build) -> SuiteRes
 
 def not_built(quest, task_ids, error: str) -> SuiteResult:
     """Every selected task an error saying why the crate did not build."""
-    tasks = {t.id: TaskResult(t.id, ERROR, f"your crate did not compile: {error}", 0.0, 0, 0)
+    tasks = {t.id: TaskResult(t.id, ERROR, error, 0.0, 0, 0)
              for t in quest.tasks if not task_ids or t.id in task_ids}
     return SuiteResult(quest.id, tasks, 0.0)
 

@@ -238,7 +238,7 @@ def _build_crate(ctx: Context, quest, workspace: Path):
         drivers, error = build_for_check(ctx.catalog, quest, workspace)
     except QuestError as exc:
         return None, str(exc).rstrip(".")
-    return (drivers, "") if drivers is not None else (None, f"its crate does not compile here: {error}")
+    return (drivers, "") if drivers is not None else (None, f"it did not build here ({error})")
 
 
 def _task_list(completed: object) -> bool:
