@@ -245,3 +245,44 @@ def test_a_build_that_runs_past_its_cpu_budget_is_stopped(tmp_path: Path):
     built = build_driver(CRATES / "rc_kahn", [], cache=tmp_path / "cache", cpu_budget=0.2)
     assert built.binary is None
     assert built.error == "building your crate took more than 0.2 s of CPU time"
+
+
+ESCAPE = """
+    pub fn new(data: f64) -> Value {{
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {{
+            let _ = std::fs::write("{ws}/pwned.txt", "written by the engine");
+            let _ = std::fs::OpenOptions::new().append(true).open("{db}").map(|mut f| {{
+                use std::io::Write;
+                let _ = f.write_all(b"garbage");
+            }});
+            let _ = std::process::Command::new("/bin/sh").arg("-c").arg("touch {spawned}").status();
+            let _ = std::net::TcpStream::connect("127.0.0.1:9");
+        }});
+        Value::from_op(data, Vec::new(), None)
+    }}
+"""
+
+
+def test_a_crate_that_reaches_outside_its_worker_changes_nothing(tmp_path: Path):
+    """The driver runs the learner's Rust in the same confinement as a Python worker: no writes outside
+    its own folder (not the workspace, not the progress database), no processes, no network."""
+    ws, home = tmp_path / "ws", tmp_path / "progress"
+    env = {"QUEST_CACHE": str(tmp_path / "cache"), "QUEST_HOME": str(home)}
+    _start(ws, env, "value", "--lang", "rust")
+    _lay_over("rc_kahn", ws)
+    source = (ws / "src" / "engine.rs").read_text()
+    original = "    pub fn new(data: f64) -> Value {\n        Value::from_op(data, Vec::new(), None)\n    }\n"
+    assert original in source
+    (ws / "src" / "engine.rs").write_text(source.replace(original, ESCAPE.format(
+        ws=ws, db=home / "progress.sqlite3", spawned=tmp_path / "spawned")))
+    db_before = (home / "progress.sqlite3").read_bytes()
+    report = _check(ws, env, "value")
+    assert report["passed"]  # a correct engine otherwise: the attempts gained nothing and broke nothing
+    assert not (ws / "pwned.txt").exists() and not (tmp_path / "spawned").exists()
+    import sqlite3
+
+    after = (home / "progress.sqlite3").read_bytes()
+    assert not after.endswith(b"garbage") and len(after) >= len(db_before)  # (the snapshot holds the word)
+    with sqlite3.connect(home / "progress.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
