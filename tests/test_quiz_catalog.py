@@ -94,6 +94,7 @@ EXPECTED = {
     ("value", "relu-gate"): (1.0 * -3, None, _slope(lambda x: max(0.0, x * -3), -2.0)),  # relu open: 6 > 0
     ("value", "exp-chain"): (math.exp(2 * 0.3) * 2, 4, _slope(lambda x: math.exp(2 * x), 0.3)),
     ("value", "divide-grad"): (-3.0 / 2.0 ** 2, None, _slope(lambda b: 3.0 / b, 2.0)),
+    ("value", "clone-same-node"): (2 * 2.0, None, _slope(lambda a: a * a, 2.0)),  # b is a: c = a * a
     ("mlp", "param-count"): (sum(nout * (nin + 1) for nin, nout in zip([2, 16, 16], [16, 16, 1])), None, None),
     ("mlp", "hinge-loss"): (max(0.0, 1 - (-1) * 0.4), None, None),
     ("mlp", "sgd-step"): (0.5 - 0.05 * -2.0, None, None),
@@ -101,6 +102,8 @@ EXPECTED = {
     ("optimize", "amdahl"): (1 / ((1 - 0.8) + 0.8 / 10), 2, None),
     ("optimize", "gc-share"): (100 / (100 - 60), None, None),
     ("optimize", "dot-nodes"): (_nodes_in_naive_dot(100), None, None),
+    ("optimize", "alloc-share"): (80 / (80 - 50), 2, None),
+    ("optimize", "fold-nodes"): (_nodes_in_naive_dot(100), None, None),  # Rust's fold from b: Python's sum(.., b)
 }
 
 
