@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ugrad_quest.errors import QuestError
 from ugrad_quest.rules.creature import title_for
 from ugrad_quest.rules.levels import level_progress
 from ugrad_quest.rules.streaks import streak
@@ -100,6 +101,21 @@ def default_trainer_name() -> str:
     return name or "Trainer"
 
 
+def _langs(ctx: Context) -> list[str | None]:
+    """The languages the learner's quizzes are asked in: their workspaces' (Python before any), or every
+    question at once when they work in more than one (a question asked in both counts once then)."""
+    from ugrad_quest import workspace
+    from ugrad_quest.store.quick_reads import recent_workspaces
+
+    langs = set()
+    for root in recent_workspaces(ctx.db_path):
+        try:
+            langs.add(workspace.load(root).lang)
+        except QuestError:
+            continue
+    return [None] if len(langs) > 1 else [langs.pop() if langs else "python"]
+
+
 HEATMAP_DAYS = 53 * 7
 NAME_KEY, TITLE_KEY = "trainer_name", "trainer_title"
 
@@ -144,5 +160,6 @@ def build_profile(ctx: Context) -> Profile:
         tasks_completed=tasks, tasks_total=sum(len(q.tasks) for q in catalog.quests),
         quests_completed=quests, quests_total=len(catalog.quests), heatmap=heatmap,
         badges=mine, badges_total=len(all_badges), all_badges=all_badges,
-        quizzes=quizzes, quizzes_total=sum(len(q.quiz) for q in catalog.quests), log=log,
+        quizzes=quizzes, quizzes_total=sum(len(q.quiz_for(lang)) for q in catalog.quests for lang in _langs(ctx)),
+        log=log,
     )
