@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from ugrad_quest.catalog import load_catalog
-from ugrad_quest.runner.cargo import cargo_command
+from ugrad_quest.runner.cargo import cargo_command, cargo_env
 
 QUESTS = ("value", "mlp", "optimize")
 
@@ -150,7 +150,7 @@ def test_the_rust_profiling_hint_runs_in_seconds(tmp_path, catalog):
     def run(command: str) -> tuple[str, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([cargo_command(), *command.split()[1:]], cwd=crate, capture_output=True, text=True,
-                              timeout=300)
+                              timeout=300, env=cargo_env())
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, quest_command
-from ugrad_quest.runner.cargo import cargo_command
+from ugrad_quest.runner.cargo import cargo_command, cargo_env
 
 CRATES = FIXTURES / "rust"
 pytestmark = pytest.mark.skipif(cargo_command() is None, reason="cargo is not installed (rustup.rs)")
@@ -173,7 +173,7 @@ def test_the_rust_quest_line_as_a_new_user(tmp_path: Path):
     cargo = cargo_command()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run([cargo, "run", "--offline", "--release", "--example", "profile_step"], cwd=ws,
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env=cargo_env())
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) < 120
@@ -286,3 +286,12 @@ def test_a_crate_that_reaches_outside_its_worker_changes_nothing(tmp_path: Path)
     assert not after.endswith(b"garbage") and len(after) >= len(db_before)  # (the snapshot holds the word)
     with sqlite3.connect(home / "progress.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_toolchain_that_cannot_build_is_a_usage_error_not_the_learners(tmp_path: Path):
+    ws, env = tmp_path / "ws", {"QUEST_CACHE": str(tmp_path / "cache"), "QUEST_HOME": str(tmp_path / "progress")}
+    _start(ws, env, "value", "--lang", "rust")
+    broken = quest_command("check", cwd=ws, env={**env, "RUSTUP_TOOLCHAIN": "no-such-toolchain"})
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr.startswith("Error: cargo could not build anything (") and len(broken.stderr.splitlines()) == 1
+    assert "did not compile" not in broken.stdout + broken.stderr

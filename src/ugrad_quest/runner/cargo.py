@@ -193,7 +193,7 @@ def first_error(output: str, cache: Path) -> str:
     return ""
 
 
-def _cargo_env() -> dict[str, str]:
+def cargo_env() -> dict[str, str]:
     # The learner's shell may carry flags that change what is built (RUSTFLAGS, a target dir, a
     # wrapper); the build is ours and the same for everyone.
     env = {k: v for k, v in os.environ.items()
@@ -201,6 +201,13 @@ def _cargo_env() -> dict[str, str]:
     env["CARGO_TERM_COLOR"] = "never"
     env["CARGO_NET_OFFLINE"] = "true"
     cargo_bin = os.path.dirname(cargo_command() or "")
+    # rustup's cargo looks for its toolchains in $HOME/.rustup: under another HOME (sudo, a scripted
+    # run) point it at the installation the cargo found belongs to.
+    install = os.path.dirname(os.path.dirname(cargo_bin)) if os.path.basename(os.path.dirname(cargo_bin)) == ".cargo" else ""
+    if install and "RUSTUP_HOME" not in env and os.path.isdir(os.path.join(install, ".rustup")) \
+            and not os.path.isdir(os.path.join(os.path.expanduser("~"), ".rustup")):
+        env["RUSTUP_HOME"] = os.path.join(install, ".rustup")
+        env.setdefault("CARGO_HOME", os.path.join(install, ".cargo"))
     if cargo_bin and cargo_bin not in env.get("PATH", "").split(os.pathsep):
         env["PATH"] = os.pathsep.join(filter(None, [cargo_bin, env.get("PATH")]))
     return env
@@ -234,7 +241,7 @@ def build_driver(crate: Path, features: list[str], cache: Path | None = None,
 
 def _run(command: list[str], cache: Path, on_line, cpu_budget: float) -> Build:
     start = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cache, env=_cargo_env(), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=cache, env=cargo_env(), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     lines: list[str] = []
 
@@ -275,9 +282,21 @@ def _run(command: list[str], cache: Path, on_line, cpu_budget: float) -> Build:
     if killed:
         return Build(None, killed, output, cpu, wall)
     if code != 0 or not binary.is_file():
+        if not _compiled_anything(output):
+            # cargo stopped before any compiler ran: the toolchain's problem (rustup with no default
+            # toolchain, a broken install), not the learner's crate.
+            first = next((line.strip() for line in output.splitlines() if line.strip()), f"exit code {code}")
+            raise QuestError(f"cargo could not build anything ({first}); check that `cargo build` works in a "
+                             "new crate, e.g. run `rustup default stable`.")
         error = first_error(output, cache) or f"cargo build failed (exit code {code})"
         return Build(None, f"your crate did not compile: {error}", output, cpu, wall)
     return Build(binary, "", output, cpu, wall)
+
+
+def _compiled_anything(output: str) -> bool:
+    """Whether cargo got as far as running a compiler (it says so, or a diagnostic names a file)."""
+    return any(line.strip().startswith(("Compiling ", "Fresh ")) or _DIAGNOSTIC.match(line.strip())
+               for line in output.splitlines())
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
