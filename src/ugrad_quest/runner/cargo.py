@@ -193,6 +193,14 @@ def first_error(output: str, cache: Path) -> str:
     return ""
 
 
+def _toolchains(rustup_home: str) -> bool:
+    """Whether a rustup folder holds an installed toolchain (rustup makes an empty one on first use)."""
+    try:
+        return any(os.scandir(os.path.join(rustup_home, "toolchains")))
+    except OSError:
+        return False
+
+
 def cargo_env() -> dict[str, str]:
     # The learner's shell may carry flags that change what is built (RUSTFLAGS, a target dir, a
     # wrapper); the build is ours and the same for everyone.
@@ -204,8 +212,8 @@ def cargo_env() -> dict[str, str]:
     # rustup's cargo looks for its toolchains in $HOME/.rustup: under another HOME (sudo, a scripted
     # run) point it at the installation the cargo found belongs to.
     install = os.path.dirname(os.path.dirname(cargo_bin)) if os.path.basename(os.path.dirname(cargo_bin)) == ".cargo" else ""
-    if install and "RUSTUP_HOME" not in env and os.path.isdir(os.path.join(install, ".rustup")) \
-            and not os.path.isdir(os.path.join(os.path.expanduser("~"), ".rustup")):
+    if install and "RUSTUP_HOME" not in env and _toolchains(os.path.join(install, ".rustup")) \
+            and not _toolchains(os.path.join(os.path.expanduser("~"), ".rustup")):
         env["RUSTUP_HOME"] = os.path.join(install, ".rustup")
         env.setdefault("CARGO_HOME", os.path.join(install, ".cargo"))
     if cargo_bin and cargo_bin not in env.get("PATH", "").split(os.pathsep):
