@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from rust_crates import crate_file, make_crate
 from ugrad_quest.runner.cargo import build_driver, cargo_command
 from ugrad_quest.testkit.checks import Kit
 from ugrad_quest.testkit.remote import Engine, RemoteError
 from ugrad_quest.worker.process import NO_METER, WorkerGone, WorkerProcess, rust_worker, worker_env
 
-CRATES = Path(__file__).resolve().parent / "fixtures" / "rust"
 MODULES = {m: f"ugrad.{m}" for m in ("engine", "nn", "train")}
 SMALL_STACK = 256 * 1024
 """The engine thread's stack in these tests: the value quest's, where recursion stops near Python's depth."""
@@ -44,7 +44,7 @@ def driver(tmp_path_factory):
 
     def get(name: str, features: tuple[str, ...] = ("nn", "train")) -> Path:
         if (name, features) not in built:
-            result = build_driver(CRATES / name, list(features), cache=root / "cache")
+            result = build_driver(make_crate(name, root / "crates" / name), list(features), cache=root / "cache")
             assert result.binary is not None, f"the driver did not build against {name}: {result.error}\n{result.output}"
             binary = root / f"ugrad-driver-{name}-{'-'.join(features) or 'engine'}"
             shutil.copy2(result.binary, binary)
@@ -93,7 +93,7 @@ def phase(worker: WorkerProcess) -> str:
 
 def learner_line(crate: str, text: str) -> int:
     """The line of the fixture crate's src/engine.rs that holds text."""
-    lines = (CRATES / crate / "src" / "engine.rs").read_text().splitlines()
+    lines = crate_file(crate, "src/engine.rs").splitlines()
     return next(i for i, line in enumerate(lines, 1) if text in line)
 
 

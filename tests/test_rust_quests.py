@@ -5,7 +5,7 @@ Each crate in tests/fixtures/rust is a whole learner crate; its src/ is laid ove
 workspace, as a learner's edits would be. Correct crates in three styles must pass; each buggy crate
 has one bug and must fail the task that owns it, with a message naming it in Rust terms where the
 failure is Rust's own (a todo!(), a RefCell borrowed twice, a stack overflow). See
-tests/fixtures/rust/EXPECTED.md for the whole table.
+tests/fixtures/rust/EXPECTED.md for the whole table and bugs.toml for the bugs.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, quest_command
+from conftest import quest_command
+from rust_crates import CRATES, make_crate
 from ugrad_quest.runner.cargo import cargo_command, cargo_env
 
-CRATES = FIXTURES / "rust"
 pytestmark = pytest.mark.skipif(cargo_command() is None, reason="cargo is not installed (rustup.rs)")
 
 P = ("passed", "")
@@ -72,8 +72,9 @@ def _start(ws: Path, env: dict, quest: str, *flags: str) -> None:
 
 def _lay_over(crate: str, ws: Path) -> None:
     """The learner's edits: the crate's src/ over the scaffolded one."""
+    made = make_crate(crate, ws.parent / f"{crate}-crate")
     shutil.rmtree(ws / "src")
-    shutil.copytree(CRATES / crate / "src", ws / "src")
+    shutil.copytree(made / "src", ws / "src")
 
 
 def _check(ws: Path, env: dict, quest: str) -> dict:
