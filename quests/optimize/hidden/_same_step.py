@@ -7,7 +7,9 @@ learner's train_step and the baseline's run the same steps: a demo-shaped net fo
 points, batch size and learning rate all change, then two small nets of the same shape trained in
 turn. After each step the returned loss and every weight must match within REL_TOL: reassociated
 sums (a fused dot product, an n-ary sum) change only the last few bits, skipped work far more.
-A mismatch is explained by the first known shortcut that reproduces the learner's numbers.
+A mismatch is explained by the first known shortcut that reproduces the learner's numbers. The
+gradients in p.grad after each step must be the step's too: that is how a step computed outside the
+learner's own Values (hand-written backprop on lists of floats) is told from an optimized engine.
 """
 
 from __future__ import annotations
@@ -150,6 +152,29 @@ def _compare(nn, train_step) -> None:
             name = W.weights(ref)[bad][0]
             fail(f"after the step {where}: {name}.data = {g}, the baseline's step gives {e}"
                  f"{_diagnose(step.model, done, refs, weights=weights)}")
+        _check_gradients(learners[step.model], ref, where)
+
+
+def _check_gradients(model, ref, where: str) -> None:
+    """The step's gradients are in p.grad afterwards, as loss.backward() on the learner's own Values left
+    them: a step computed outside the engine (hand-written backprop on floats) leaves them alone."""
+    try:
+        grads = [_number(v, f"after the step {where}, {name}.grad") for name, v in W.weights(model, "grad")]
+    except (AttributeError, TypeError) as exc:
+        fail(f"after the step {where}: could not read p.grad through the layers' neurons: "
+             f"{type(exc).__name__}: {exc}")
+    expected = W.weights(ref, "grad")
+    if any(g for _, g in expected) and not any(grads):
+        fail(f"after the step {where}: every p.grad is 0, where loss.backward() leaves the step's gradients: "
+             "your train_step computed the step outside your Values. The quest is to make your engine fast, so "
+             "a step that does not run loss.backward() (or your own replay of the graph) through your Values, "
+             "leaving the gradients in p.grad, earns no speed tier; zero them before backward(), not after "
+             "the update")
+    bad = next((i for i, (g, (_, e)) in enumerate(zip(grads, expected)) if not close(g, e)), None)
+    if bad is not None:
+        g, e = fmt2(grads[bad], expected[bad][1])
+        fail(f"after the step {where}: {expected[bad][0]}.grad = {g}, where the baseline's loss.backward() "
+             f"leaves {e}: leave each p.grad as backward() computed it for this step")
 
 
 # -- naming the shortcut --------------------------------------------------------------------------------------

@@ -136,13 +136,14 @@ def reference_losses(workload: Workload, seed: int, steps: int, alpha: float = 1
     return out
 
 
-def weights(model) -> list[tuple[str, float]]:
-    """Every weight and bias as (name, value), named like layers[0].neurons[3].w[1]."""
+def weights(model, attr: str = "data") -> list[tuple[str, float]]:
+    """Every weight and bias as (name, value), named like layers[0].neurons[3].w[1]; attr="grad" for
+    their gradients."""
     out = []
     for i, j, neuron in neurons(model):
         where = f"layers[{i}].neurons[{j}]"
-        out.extend((f"{where}.w[{k}]", float(w.data)) for k, w in enumerate(neuron.w))
-        out.append((f"{where}.b", float(neuron.b.data)))
+        out.extend((f"{where}.w[{k}]", float(getattr(w, attr))) for k, w in enumerate(neuron.w))
+        out.append((f"{where}.b", float(getattr(neuron.b, attr))))
     return out
 
 

@@ -22,7 +22,15 @@ sys.path.insert(0, str(HERE))  # for the helper modules next to this file
 import _same_step  # noqa: E402
 import _workloads  # noqa: E402
 
-TIERS = (2, 5, 10, 25)
+TIERS = {
+    "speedup-2x": speed.Tier(2),
+    "speedup-5x": speed.Tier(5),
+    "speedup-20x": speed.Tier(20),
+    # Judged on demo alone: there a step is many small graphs, and reusing the graph (a tape) is what
+    # wins; on wide_100, fused dot products already reach it, so the mean would not ask for the tape.
+    "speedup-60x": speed.Tier(60, "demo"),
+}
+LADDER = tuple(TIERS.values())
 MAX_BUDGET = 26.0
 """CPU seconds the measurement may take at most (it stops after the rounds that fit)."""
 MIN_BUDGET = 8.0
@@ -50,24 +58,26 @@ def _measure(task: str, judge) -> speed.Timing:
              f"--task {task})")
     try:
         _timing = speed.compare(judge, _workloads.BASELINE_MODULES, str(_workloads.BASELINE_FILE), _workloads,
-                                seed=rng().randrange(2**31), budget=budget)
+                                seed=rng().randrange(2**31), budget=budget, tiers=LADDER)
     except BaseException:
         _interrupted = "the speed measurement did not finish (see task speedup-2x)"
         raise
     return _timing
 
 
-def _check_tier(tier, nn, train_step, judge, record_property):
+def _check_tier(task: str, nn, train_step, judge, record_property):
+    tier = TIERS[task]
     problem = _same_step.verdict(nn, train_step)
     if problem:
         detail = "" if _same_step.shown else f": {problem}"
         fail(f"not timed: speed counts once train_step computes the baseline's step (task still-correct){detail}")
-    timing = _measure(f"speedup-{tier}x", judge)
+    timing = _measure(task, judge)
     if timing.problem:
         fail(timing.problem)
-    record_property("measured", {"ratio": round(timing.ratio(), 4), "tier": tier,
-                                 "workloads": {w: round(timing.ratio(w), 4) for w in timing.workloads}})
-    passed, message = speed.tier_report(timing, tier, TIERS, TOLERANCE)
+    record_property("measured", {"ratio": round(timing.ratio(tier.workload), 4), "tier": tier.ratio,
+                                 "workloads": {w: round(timing.ratio(w), 4) for w in timing.workloads},
+                                 **({"on": tier.workload} if tier.workload else {})})
+    passed, message = speed.tier_report(timing, tier, LADDER, TOLERANCE)
     if not passed:
         fail(message)
     record_property("note", message)
@@ -75,19 +85,19 @@ def _check_tier(tier, nn, train_step, judge, record_property):
 
 @pytest.mark.task("speedup-2x")
 def test_speedup_2x(nn, train_step, judge, record_property):
-    _check_tier(2, nn, train_step, judge, record_property)
+    _check_tier("speedup-2x", nn, train_step, judge, record_property)
 
 
 @pytest.mark.task("speedup-5x")
 def test_speedup_5x(nn, train_step, judge, record_property):
-    _check_tier(5, nn, train_step, judge, record_property)
+    _check_tier("speedup-5x", nn, train_step, judge, record_property)
 
 
-@pytest.mark.task("speedup-10x")
-def test_speedup_10x(nn, train_step, judge, record_property):
-    _check_tier(10, nn, train_step, judge, record_property)
+@pytest.mark.task("speedup-20x")
+def test_speedup_20x(nn, train_step, judge, record_property):
+    _check_tier("speedup-20x", nn, train_step, judge, record_property)
 
 
-@pytest.mark.task("speedup-25x")
-def test_speedup_25x(nn, train_step, judge, record_property):
-    _check_tier(25, nn, train_step, judge, record_property)
+@pytest.mark.task("speedup-60x")
+def test_speedup_60x(nn, train_step, judge, record_property):
+    _check_tier("speedup-60x", nn, train_step, judge, record_property)

@@ -132,7 +132,7 @@ _TASK_FIELDS = {"id", "title", "concept", "hints", "xp", "required", "timeout", 
 _TEXT_FIELDS = {"concept", "hints"}
 LANGS = ("python", "rust")
 _QUEST_FIELDS = {"format_version", "id", "title", "summary", "xp", "requires", "tasks", "badge", "quiz",
-                 "engine_stack_kib"}
+                 "engine_stack_kib", "retired"}
 _BADGE_FIELDS = {"name", "tier"}
 _QUESTION_FIELDS = {"id", "question", "choices", "answer", "tolerance", "explanation", "xp", "lang"}
 
@@ -188,8 +188,8 @@ def _question(path: Path, index: int, raw: Any) -> Question:
                     tolerance=tolerance, explanation=f.text("explanation", ""), xp=_whole(f, "xp", 10), lang=lang)
 
 
-def _task(path: Path, index: int, raw: Any) -> Task:
-    f = _Fields(path, f"tasks[{index}]", raw, _TASK_FIELDS)
+def _task(path: Path, index: int, raw: Any, where: str = "tasks") -> Task:
+    f = _Fields(path, f"{where}[{index}]", raw, _TASK_FIELDS)
     xp = _whole(f, "xp")
     return Task(
         id=f.ident("id"),
@@ -200,8 +200,8 @@ def _task(path: Path, index: int, raw: Any) -> Task:
         required=f.get("required", bool, True),
         timeout=float(f.bounded("timeout", 10, *TIMEOUT_RANGE, " seconds")),
         needs=f.strings("needs", []),
-        badge=_badge(path, f"tasks[{index}].badge", f.get("badge", dict, None)),
-        rust=_text(path, f"tasks[{index}].rust", f.get("rust", dict, None)),
+        badge=_badge(path, f"{where}[{index}].badge", f.get("badge", dict, None)),
+        rust=_text(path, f"{where}[{index}].rust", f.get("rust", dict, None)),
     )
 
 
@@ -249,6 +249,11 @@ def load_quest(quest_dir: Path) -> Quest:
         for j, need in enumerate(task.needs):
             if need not in seen or need == task.id:
                 raise QuestFileError(path, f"tasks[{i}].needs[{j}]", f"names {need!r}, which is not another task of this quest")
+    retired = tuple(_task(path, i, t, "retired") for i, t in enumerate(f.get("retired", list, [])))
+    for i, task in enumerate(retired):
+        if task.id in seen:
+            raise QuestFileError(path, f"retired[{i}].id", f"is {task.id!r}, a task the quest still has")
+        seen.add(task.id)
     quiz = tuple(_question(path, i, q) for i, q in enumerate(f.get("quiz", list, [])))
     asked: set[str] = set()
     for i, question in enumerate(quiz):
@@ -267,6 +272,7 @@ def load_quest(quest_dir: Path) -> Quest:
         badge=_badge(path, "badge", f.get("badge", dict, None)),
         quiz=quiz,
         engine_stack_kib=int(f.bounded("engine_stack_kib", 256, 64, 1_048_576, " KiB")),
+        retired=retired,
     )
 
 

@@ -108,6 +108,10 @@ class Quest:
     """A badge earned when the quest is complete (optional)."""
     quiz: tuple[Question, ...] = ()
     """Concept questions for `quest quiz` (optional)."""
+    retired: tuple[Task, ...] = ()
+    """Tasks of an earlier version of the quest that are no longer checked (e.g. a speed tier whose
+    threshold moved): passes, XP and badges earned on them stand and verify audits them, but they are
+    not offered, re-run or counted among the quest's tasks."""
     engine_stack_kib: int = 256
     """A Rust engine runs its learner's code on a thread with this much stack (64 to 1,048,576 KiB). The
     default, 256 KiB, makes a recursion as deep as the graph fail near the depth where Python's
@@ -125,6 +129,10 @@ class Quest:
     @property
     def hidden_dir(self) -> Path:
         return self.root / "hidden"
+
+    def known_task(self, task_id: str) -> Task | None:
+        """A task of the quest, current or retired: what a past award may name."""
+        return self.task(task_id) or next((t for t in self.retired if t.id == task_id), None)
 
     def quiz_for(self, lang: str | None) -> tuple[Question, ...]:
         """The questions asked of a learner writing in `lang` (None: every question)."""

@@ -103,7 +103,8 @@ def unearned(badge: Badge, facts: Facts, catalog: Catalog) -> str:
     quest = catalog.find(badge.quest_id) if badge.quest_id else None
     if quest is not None and badge.id == f"{quest.id}-complete":
         return f"no quest XP completes {quest.id}"
-    task = next((t for t in quest.tasks if badge.id == f"{quest.id}-{t.id}"), None) if quest else None
+    task = next((t for t in (*quest.tasks, *quest.retired) if badge.id == f"{quest.id}-{t.id}"), None) \
+        if quest else None
     if task is not None:
         return f"no check completed {quest.id}/{task.id}"
     return f"its rule does not hold ({badge.description})"  # a badge kind added without a sentence here
@@ -119,7 +120,7 @@ def _expected(catalog, badges, event, hints, wrong, answered_right, completed) -
     if quest is None:
         return 0, f"names a quest this version of ugrad-quest does not have ({quest_id!r})"
     if award == award_rules.TASK:
-        task = quest.task(subject)
+        task = quest.known_task(subject)
         if task is None:
             return 0, f"names a task {quest_id} does not have ({subject!r})"
         if (quest_id, subject) not in completed:

@@ -10,7 +10,7 @@ from ugrad_quest.render.console import file_size
 from ugrad_quest.render.safe_text import shown
 from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.export import ExportResult
-from ugrad_quest.services.verify import CONFIRMED, Verification
+from ugrad_quest.services.verify import CONFIRMED, RETIRED, Verification
 
 
 def exported(r: ExportResult) -> RenderableType:
@@ -42,10 +42,11 @@ def verification(v: Verification) -> RenderableType:
                              ("re-run", {"ratio": 1})):
             table.add_column(name, no_wrap=name != "re-run", **kwargs)
         for c in v.claims:
-            good = c.status == CONFIRMED
-            table.add_row(Text("✓" if good else "✗", style="passed" if good else "failed"),
-                          Text(shown(f"{c.quest_id}/{c.task_id}")), Text(shown(f"#{c.check}")), Text(shown(c.date)),
-                          Text(shown(c.detail), style="" if good else "failed"))
+            good, retired = c.status == CONFIRMED, c.status == RETIRED
+            mark = Text("–", style="muted") if retired else Text("✓" if good else "✗", style="passed" if good else "failed")
+            table.add_row(mark, Text(shown(f"{c.quest_id}/{c.task_id}")), Text(shown(f"#{c.check}")),
+                          Text(shown(c.date)),
+                          Text(shown(c.detail), style="muted" if retired else "" if good else "failed"))
         parts += [Text(""), table]
     else:
         parts.append(Text("The bundle claims no completed task.", style="muted"))
@@ -57,10 +58,12 @@ def verification(v: Verification) -> RenderableType:
         for f in v.findings:
             parts.append(Text.assemble(("  ✗ ", "failed"), (f"[{f.kind}] ", "title"), shown(f.message)))
     confirmed = sum(c.status == CONFIRMED for c in v.claims)
+    retired = sum(c.status == RETIRED for c in v.claims)
     parts.append(Text(""))
     if v.ok:
+        also = f" ({plural(retired, 'retired task')} audited, not re-run)" if retired else ""
         parts.append(Text(f"Verified: the chain is intact, every XP award follows the rules, and all "
-                          f"{plural(confirmed, 'claimed task')} passed again.", style="passed"))
+                          f"{plural(confirmed, 'claimed task')} passed again{also}.", style="passed"))
     else:
         parts.append(Text(f"NOT verified: {plural(len(v.findings), 'problem')}, {confirmed} of "
                           f"{plural(len(v.claims), 'claimed task')} confirmed.", style="failed"))

@@ -42,6 +42,8 @@ class Badge:
     rule: Callable[[Facts], bool]
     earned_for: str = ""
     """What the learner did, for the log's review ("passed Deep graphs in value")."""
+    retired: bool = False
+    """The badge of a retired task: it stands where it was earned, and is no longer offered."""
 
     @property
     def xp(self) -> int:
@@ -62,12 +64,13 @@ def all_badges(catalog: Catalog) -> list[Badge]:
         badges.append(Badge(f"streak-{days}", name, tier, f"Earn XP on {days} days in a row.", "",
                             lambda f, days=days: f.longest_streak >= days, f"earned XP on {days} days in a row"))
     for quest in catalog.quests:
-        for task in quest.tasks:
+        for task in (*quest.tasks, *quest.retired):
             if task.badge:
                 key = (quest.id, task.id)
                 badges.append(Badge(f"{quest.id}-{task.id}", task.badge.name, task.badge.tier,
                                     f"Pass {task.title} ({task.id}) in {quest.id}.", quest.id,
-                                    lambda f, key=key: key in f.passed, f"passed {task.title} in {quest.id}"))
+                                    lambda f, key=key: key in f.passed, f"passed {task.title} in {quest.id}",
+                                    retired=task in quest.retired))
         if quest.badge:
             badges.append(Badge(f"{quest.id}-complete", quest.badge.name, quest.badge.tier,
                                 f"Complete the {quest.id} quest ({quest.title}).", quest.id,

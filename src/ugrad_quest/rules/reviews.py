@@ -132,10 +132,11 @@ def _measured(measured: dict) -> str:
     workloads = measured.get("workloads") if isinstance(measured.get("workloads"), dict) else {}
     each = ", ".join(f"{name} {_ratio(r)}" for name, r in workloads.items() if isinstance(r, number))
     each = f"; {each}" if each else ""
-    needs = f", where the tier needs {tier:g}x" if isinstance(tier, number) else ""
+    on = f" on {measured['on']}" if isinstance(measured.get("on"), str) else ""  # a tier judged on one workload
+    needs = f", where the tier needs {tier:g}x{on}" if isinstance(tier, number) else ""
     if not isinstance(ratio, number):
-        return f"Reached the {tier:g}x tier." if needs else "Reached its speed tier."
-    return f"Your train_step measured {_ratio(ratio)} the baseline's speed (CPU time per step{each}){needs}."
+        return f"Reached the {tier:g}x{on} tier." if needs else "Reached its speed tier."
+    return f"Your train_step measured {_ratio(ratio)} the baseline's speed{on} (CPU time per step{each}){needs}."
 
 
 def quest_review(quest: Quest, started: dt.datetime | None, finished: dt.datetime, checks: int, hints: int,

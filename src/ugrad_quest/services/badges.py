@@ -11,8 +11,10 @@ from ugrad_quest.services.profile import BadgeView
 
 
 def badge_views(catalog: Catalog, earned: dict[str, dt.date]) -> list[BadgeView]:
-    """All badges in the rules' order, each with the date it was earned (None if not yet)."""
-    return [BadgeView(b.id, b.name, b.tier, b.description, b.xp, earned.get(b.id)) for b in all_badges(catalog)]
+    """All badges in the rules' order, each with the date it was earned (None if not yet); a retired
+    task's badge only where it was earned."""
+    return [BadgeView(b.id, b.name, b.tier, b.description, b.xp, earned.get(b.id)) for b in all_badges(catalog)
+            if not b.retired or b.id in earned]
 
 
 def list_badges(ctx: Context) -> list[BadgeView]:

@@ -19,7 +19,8 @@ from ugrad_quest.ledger.chain import Finding
 from ugrad_quest.rules.reviews import plural
 from ugrad_quest.services.context import Context
 
-CONFIRMED, NOT_CONFIRMED = "confirmed", "not confirmed"
+CONFIRMED, NOT_CONFIRMED, RETIRED = "confirmed", "not confirmed", "retired"
+"""RETIRED: a task this version no longer checks (quest.yaml's retired); its awards are audited, not re-run."""
 SPEED_TOLERANCE = 0.15
 """A speed tier re-measured here counts as reached within this fraction of it (README: Share and prove
 it): CPU-time ratios carry over between machines, but not to the last few percent."""
@@ -55,7 +56,7 @@ class Verification:
 
     @property
     def ok(self) -> bool:
-        return not self.findings and all(c.status == CONFIRMED for c in self.claims)
+        return not self.findings and all(c.status in (CONFIRMED, RETIRED) for c in self.claims)
 
 
 # (check seq, quest id, tasks to re-run, index, total) before each re-run starts.
@@ -158,6 +159,13 @@ def _rerun(ctx: Context, events: list[dict], snapshots: dict, intact: set[str], 
             seq, quest_id, date = event.get("seq"), chain.as_text(event.get("quest")), chain.as_text(event.get("date"))
             tasks = [str(t) for t in event["completed"]]
             quest, digest, package = ctx.catalog.find(quest_id), event.get("snapshot"), event.get("package")
+            if quest is not None and (retired := [t for t in tasks if quest.task(t) is None and quest.known_task(t)]):
+                result.claims.extend(Claim(quest_id, task, seq, date, RETIRED, "a task this version of ugrad-quest "
+                                           "retired (its threshold moved): its XP and badge are audited, the task "
+                                           "is not re-run") for task in retired)
+                tasks = [t for t in tasks if t not in retired]
+                if not tasks:
+                    continue
             if quest is None:
                 why = f"this version of ugrad-quest has no quest {quest_id!r} to re-run"
             elif unknown := [t for t in tasks if quest.task(t) is None]:
@@ -257,7 +265,8 @@ def _no_snapshot(event: dict) -> str:
 def _speed(measured: dict | None) -> str:
     if not measured or not isinstance(measured.get("ratio"), (int, float)):
         return ""
-    return f", re-measured {measured['ratio']:.2f}x"
+    on = f" on {measured['on']}" if isinstance(measured.get("on"), str) else ""
+    return f", re-measured {measured['ratio']:.2f}x{on}"
 
 
 def _speed_shortfall(got) -> str:
@@ -268,5 +277,6 @@ def _speed_shortfall(got) -> str:
     ratio, tier = measured.get("ratio"), measured.get("tier")
     if not isinstance(ratio, (int, float)) or not isinstance(tier, (int, float)) or ratio >= tier:
         return ""
-    return (f"not confirmed on this machine: re-measured {ratio:.2f}x, where {tier:g}x with the "
+    on = f" on {measured['on']}" if isinstance(measured.get("on"), str) else ""
+    return (f"not confirmed on this machine: re-measured {ratio:.2f}x{on}, where {tier:g}x with the "
             f"{SPEED_TOLERANCE:.0%} band needs {tier * (1 - SPEED_TOLERANCE):.2f}x")

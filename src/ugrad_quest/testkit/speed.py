@@ -35,8 +35,29 @@ timed step's loss in plain floats at about 2 ms a step, is not kept busy for min
 LOSS_REL_TOL = 1e-6
 
 
+LEAK_MIB_PER_STEP = 4.0
+"""Memory a learner's worker may gain per timed step, in the median round, before the step counts as
+leaking: a graph of the wide workload is about 5 MiB, so a step that keeps every step's graph alive
+(the collector switched off with cycles left behind) grows by about that much each time."""
+LEAK_MIN_MIB = 24.0
+"""Total growth in that round below which nothing is said (the allocator settling in)."""
+
+
 class BaselineError(RuntimeError):
     """The baseline side failed: a problem with the quest, never the learner's."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A speed tier: a CPU-time ratio to reach, on every workload together (their geometric mean) or on
+    one workload alone, the one where the lesson the tier teaches is what wins."""
+
+    ratio: float
+    workload: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.ratio:g}x" + (f" on {self.workload}" if self.workload else "")
 
 
 @dataclass
@@ -49,6 +70,8 @@ class Timing:
     """Why the learner's side could not be (fully) timed, in learner terms; empty when it was."""
     stopped_early: str = ""
     """Why fewer rounds than planned were run (for authors; not an error)."""
+    growth: list[float] = field(default_factory=list)
+    """MiB the learner's worker gained per timed step, one number per round (the largest workload's)."""
 
     @property
     def rounds(self) -> int:
@@ -68,11 +91,23 @@ class Timing:
         pairs = zip(self.seconds[BASELINE][workload], self.seconds[LEARNER][workload])
         return statistics.median(b / l for b, l in pairs)
 
+    def round_ratio(self, r: int, workload: str | None = None) -> float:
+        """Round r's ratio alone (on one workload, or the geometric mean over them)."""
+        if workload is None:
+            return math.exp(statistics.fmean(math.log(self.round_ratio(r, w)) for w in self.workloads))
+        return self.seconds[BASELINE][workload][r] / self.seconds[LEARNER][workload][r]
+
+    def reaches(self, tier: Tier, tolerance: float = 0.0, r: int | None = None, scale: float = 1.0) -> bool:
+        """Whether the ratio (of round r alone, when given; scaled) reaches the tier, within tolerance."""
+        ratio = self.ratio(tier.workload) if r is None else self.round_ratio(r, tier.workload)
+        return ratio * scale >= tier.ratio * (1 - tolerance)
+
     def drop_round(self, r: int) -> None:
         """Forget whatever round r (0-based) measured: an unfinished round would favour one side."""
         for side in self.seconds.values():
             for samples in side.values():
                 del samples[r:]
+        del self.growth[r:]
 
 
 class _OutOfTime(BaseException):
@@ -102,6 +137,9 @@ class Side:
     per_step: float = 0.0
     losses: list[float] = field(default_factory=list)
     """The loss of the warm-up step and of every timed step, in order."""
+    growth: float = 0.0
+    """MiB the worker's resident memory grew per timed step (after the warm-up step)."""
+    steps: int = 0
 
 
 def time_side(engine, workload, seed: int, target: float, W) -> Side:
@@ -113,11 +151,13 @@ def time_side(engine, workload, seed: int, target: float, W) -> Side:
     model = nn.MLP(workload.nin, list(workload.nouts))
     W.set_weights(model, seed)
     data = W.batches(seed, workload.batch, W.DISTINCT_BATCHES)
-    clock = engine.ensure().cpu
+    worker = engine.ensure()
+    clock = worker.cpu
     start = clock()
     losses = engine.repeat(step, [[model, *data[0], workload.lr]])
     warmup = max(clock() - start, 1e-6)
     side = Side(losses=list(losses))
+    memory = worker.rss()
     spent, steps = 0.0, 0
     while spent < target and steps < MAX_TIMED_STEPS:
         # Sized from what the steps so far cost: one request, so the learner's code gets no pauses.
@@ -128,18 +168,24 @@ def time_side(engine, workload, seed: int, target: float, W) -> Side:
         side.losses += engine.repeat(step, calls)
         spent += clock() - start
         steps += count
-    side.per_step = spent / steps
+    side.per_step, side.steps = spent / steps, steps
+    after = worker.rss()
+    if memory is not None and after is not None:
+        side.growth = (after - memory) / 2**20 / steps
     return side
 
 
-def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, budget: float, target: float = 0.5,
-            rounds: int = 9, min_rounds: int = 2, give_up_below: float = 1.5) -> Timing:
+def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, budget: float,
+            tiers: tuple[Tier, ...] = (), target: float = 0.5, rounds: int = 9, min_rounds: int = 2,
+            clear_rounds: int = 3, margin: float = 0.15, give_up_below: float = 1.5) -> Timing:
     """Time baseline and learner in alternating fresh workers within `budget` CPU seconds.
 
-    Stops before `rounds` when the next round would not fit in the budget (after one round at least),
-    or when the learner is clearly short of the first tier: after one round if it is slower than the
-    baseline, after `min_rounds` if its ratio so far is below `give_up_below`. A learner's worker that
-    runs past the budget is stopped; after a complete round that only ends the measurement.
+    Stops before `rounds` when the next round would not fit in the budget (after one round at least);
+    when the learner is clearly short of the first tier (after one round if it is slower than the
+    baseline, after `min_rounds` if its ratio so far is below `give_up_below`); or once `clear_rounds`
+    rounds each clearly land on the same tier of `tiers` (each round's ratio, `margin` up or down, reaches
+    the same tiers and no other). A learner's worker that runs past the budget is stopped; after a
+    complete round that only ends the measurement.
     """
     workloads = tuple(W.WORKLOADS)
     timing = Timing(tuple(w.name for w in workloads))
@@ -152,6 +198,7 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
             break
         before = meter.used
         losses: dict[str, dict[str, list[float]]] = {BASELINE: {}, LEARNER: {}}
+        growth = (0.0, 0.0)  # the learner's largest total growth this round, and per step
         # Alternate who goes first, so a drift in the machine's speed does not favour one side.
         for who in ((BASELINE, LEARNER) if r % 2 == 0 else (LEARNER, BASELINE)):
             engine = judge.engine(baseline_modules if who == BASELINE else None,
@@ -172,17 +219,36 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
                         return timing
                     timing.seconds[who].setdefault(workload.name, []).append(side.per_step)
                     losses[who][workload.name] = side.losses
+                    if who == LEARNER:
+                        growth = (max(growth[0], side.growth * side.steps), max(growth[1], side.growth))
             finally:
                 engine.close()
         mismatch = _loss_mismatch(losses, W, seed, reference)
         if mismatch:
             timing.problem = mismatch
             return timing
+        timing.growth.append(growth[1] if growth[0] >= LEAK_MIN_MIB else 0.0)
         longest_round = max(longest_round, meter.used - before)
         if timing.ratio() < 1.0 or (r + 1 >= min_rounds and timing.ratio() < give_up_below):
             timing.stopped_early = f"clearly short of the first tier after {r + 1} rounds"
             break
+        if tiers and r + 1 >= clear_rounds and _clear(timing, tiers, margin):
+            timing.stopped_early = f"every round clearly lands on the same tier after {r + 1} rounds"
+            break
+    leak = statistics.median(timing.growth) if timing.growth else 0.0
+    if leak > LEAK_MIB_PER_STEP and not timing.problem:
+        timing.problem = (f"your worker's memory grew by {leak:.1f} MiB with every timed step: each step's graph "
+                          "stays alive after the step (with the garbage collector switched off, the reference "
+                          "cycles of every node are never freed), so a long training run would fill the memory; "
+                          "collect after the step (gc.collect()) or make nodes that form no cycles")
     return timing
+
+
+def _clear(timing: Timing, tiers: tuple[Tier, ...], margin: float) -> bool:
+    """Whether every round so far, with its ratio `margin` lower and higher alike, reaches the same tiers."""
+    outcomes = {tuple(timing.reaches(t, r=r, scale=scale) for t in tiers)
+                for r in range(timing.rounds) for scale in (1 - margin, 1 + margin)}
+    return len(outcomes) == 1
 
 
 def _loss_mismatch(losses, W, seed: int, reference: dict[str, list[float]]) -> str:
@@ -245,26 +311,28 @@ def summary(timing: Timing) -> str:
             f"{fmt_ratio(timing.ratio())} ({parts})")
 
 
-def tier_report(timing: Timing, tier: float, tiers: tuple[float, ...], tolerance: float = 0.0) -> tuple[bool, str]:
-    """(passed, message) for the tier `tier` of the ascending `tiers`, from a complete timing.
+def tier_report(timing: Timing, tier: Tier, tiers: tuple[Tier, ...], tolerance: float = 0.0) -> tuple[bool, str]:
+    """(passed, message) for `tier` of the ascending `tiers`, from a complete timing.
 
     One tier tells the whole story, both sides' ms/step and the ratio per workload: the first tier
     not reached (with the ms/step it needs and how much faster that is), or the top tier when every
-    tier is reached. The others say only the ratio (passed) or what they need (failed). With a
-    tolerance (quest verify re-measuring a claim on another machine), a tier counts as reached
-    within that fraction of it.
+    tier is reached. The others say only the ratio they are judged on (passed) or what they need
+    (failed). With a tolerance (quest verify re-measuring a claim on another machine), a tier counts
+    as reached within that fraction of it.
     """
-    ratio = timing.ratio()
     rounds = f"over {timing.rounds} round{'s' if timing.rounds != 1 else ''}"
     story = f"{summary(timing)} {rounds}"
-    reached = [t for t in tiers if ratio >= t * (1 - tolerance)]
-    lower = [t for t in tiers if t < tier]
+    reached = [t for t in tiers if timing.reaches(t, tolerance)]
+    lower = [t for t in tiers if t.ratio < tier.ratio]
+    ratio = timing.ratio(tier.workload)
     if tier in reached:
-        band = "" if ratio >= tier else f" (within the {tolerance:.0%} band of {tier:g}x)"
-        return True, (f"{story}; every tier reached{band}" if tier == max(tiers) else fmt_ratio(ratio) + band)
-    need = timing.ms(BASELINE) / tier
-    how_far = f"{tier:g}x needs <= {fmt_ms(need)} ms/step: your step must get {fmt_ratio(tier / ratio)} faster"
-    if lower and ratio < lower[-1] * (1 - tolerance):
+        band = "" if ratio >= tier.ratio else f" (within the {tolerance:.0%} band of {tier.label})"
+        shown = fmt_ratio(ratio) + (f" on {tier.workload}" if tier.workload else "")
+        return True, (f"{story}; every tier reached{band}" if tier == tiers[-1] else shown + band)
+    need = timing.ms(BASELINE, tier.workload) / tier.ratio
+    on = f" on {tier.workload}" if tier.workload else ""
+    how_far = (f"{tier.label} needs <= {fmt_ms(need)} ms/step{on}: your step must get "
+               f"{fmt_ratio(tier.ratio / ratio)} faster{' there' if on else ''}")
+    if lower and not timing.reaches(lower[-1], tolerance):
         return False, how_far
     return False, f"{story}; {how_far}"
-

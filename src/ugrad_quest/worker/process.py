@@ -146,6 +146,17 @@ class WorkerProcess:
             return self._last_cpu
         return time.perf_counter()
 
+    def rss(self) -> int | None:
+        """The worker's resident memory in bytes, from the kernel (None when it cannot be read)."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
+
     # -- talking -----------------------------------------------------------------------------
     def start(self, meter=NO_METER) -> dict:
         """Wait for the worker's hello (its confinement report, its language, its recursion limit)."""

@@ -3,8 +3,9 @@
 //! `train_step` below is correct and plain: it builds a fresh graph of Values for every step,
 //! exactly as micrograd's demo does. The optimize quest times it on two workloads (micrograd's
 //! demo net, `MLP::new(2, &[16, 16, 1])`, and a wide one, `MLP::new(2, &[100, 100, 1])`) against a
-//! baseline as plain as this step, and asks you to make it 2x, 5x, 10x, 25x faster. You may change
-//! anything here and in engine.rs and nn.rs, as long as every step computes what this one computes:
+//! baseline as plain as this step, and asks you to make it 2x, 5x, 20x and 60x faster (the last on the
+//! demo net). You may change anything here and in engine.rs and nn.rs, as long as every step computes
+//! what this one computes:
 //!
 //! ```text
 //! scores    = model.forward(x)[0] for every x in xs         (one Value per point)
@@ -12,13 +13,17 @@
 //! loss      = data_loss + ALPHA * sum(p * p for p in model.parameters())
 //! then      model.zero_grad(); loss.backward()
 //! and       p.data -= lr * p.grad for every p in model.parameters()
-//! returning loss.data(), the loss BEFORE the update.
+//! returning loss.data(), the loss BEFORE the update,
+//! and leaving each p.grad() as loss.backward() left it (the step goes through your Values).
 //! ```
 //!
 //! `xs` holds the points (each a Vec of plain floats), `ys` the labels (+1.0 or -1.0), `lr` is a
 //! float; every call may bring new points and a new lr, and several models may be trained in turn.
-//! Task still-correct compares your losses and updated weights with the baseline's after several
-//! steps, so the answer must stay the same up to float rounding (summing in another order is fine).
+//! Task still-correct compares your losses, updated weights and gradients with the baseline's after
+//! several steps, so the answer must stay the same up to float rounding (summing in another order is
+//! fine). A step that leaks memory from step to step earns no speed tier, nor does one computed
+//! outside your Values (hand-written backprop on slices of floats): the quest is to make your engine
+//! fast.
 //!
 //! Start by measuring: `cargo run --release --example profile_step` (from your crate's folder)
 //! times a few steps of the demo workload, and its doc comment shows how to profile them. A
