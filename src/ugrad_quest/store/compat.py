@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from ugrad_quest.store import migrations
 from ugrad_quest.store.errors import damaged, newer_version, unknown_tables
 
 
-def refuse_unknown(conn: sqlite3.Connection, path: Path, tables: Any = None) -> None:
+def refuse_unknown(conn: sqlite3.Connection, path: Path, tables: dict[str, list[str]] | None = None) -> None:
     """StoreError when the database is another program's or a newer version migrated it. `tables`
-    (a SQLAlchemy MetaData) adds the check of every table against the columns this version uses."""
+    (migrations.schema(): each table with its columns) adds the check of every table against the
+    columns this version uses."""
     names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if migrations.TABLE not in names:
         if any(not name.startswith("sqlite_") for name in names):
@@ -38,16 +38,16 @@ def refuse_unknown(conn: sqlite3.Connection, path: Path, tables: Any = None) -> 
             raise unknown_tables(path, problem)
 
 
-def _changed_table(conn: sqlite3.Connection, names: set[str], metadata: Any) -> str | None:
-    for table in metadata.sorted_tables:
-        if table.name not in names:
-            return f"there is no table {table.name}"
+def _changed_table(conn: sqlite3.Connection, names: set[str], tables: dict[str, list[str]]) -> str | None:
+    for table, columns in tables.items():
+        if table not in names:
+            return f"there is no table {table}"
         # PRAGMA table_info rows: (cid, name, type, notnull, default, pk).
-        found = {row[1]: row for row in conn.execute(f'PRAGMA table_info("{table.name}")')}
-        for column in table.columns:
-            if column.name not in found:
-                return f"{table.name} has no column {column.name}"
+        found = {row[1]: tuple(row) for row in conn.execute(f'PRAGMA table_info("{table}")')}
+        for column in columns:
+            if column not in found:
+                return f"{table} has no column {column}"
         for name, (_, _, _, notnull, default, pk) in found.items():
-            if name not in table.columns and notnull and default is None and not pk:
-                return f"{table.name} has a column {name} that must be filled"
+            if name not in columns and notnull and default is None and not pk:
+                return f"{table} has a column {name} that must be filled"
     return None

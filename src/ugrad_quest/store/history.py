@@ -1,35 +1,31 @@
 """The whole event log, read for `quest export`: every row of every event table, oldest first.
 
-Rows come back as named tuples (Row), not model instances: building 100,000 SQLModel objects took
-most of an export's time, and nothing here is written back.
+Rows come back as records read by column name (row.started_at), with moments, dates and flags typed as
+store/db.py reads them; nothing here is written back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Row
-from sqlmodel import Session, select
-
-from ugrad_quest.store.tables import Attempt, AttemptTask, HintReveal, QuestStart, QuizAnswer, Snapshot, TaskPass, XpAward
+from ugrad_quest.store.db import Session
 
 
-def _rows(session: Session, model) -> Sequence[Row]:
-    table = model.__table__
-    return session.execute(select(table).order_by(table.c.id)).all()
+def _rows(session: Session, table: str) -> Sequence:
+    return session.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
 
 
-def starts(session: Session) -> Sequence[Row]:
-    return _rows(session, QuestStart)
+def starts(session: Session) -> Sequence:
+    return _rows(session, "quest_start")
 
 
-def attempts(session: Session) -> Sequence[Row]:
-    return _rows(session, Attempt)
+def attempts(session: Session) -> Sequence:
+    return _rows(session, "attempt")
 
 
-def attempt_tasks(session: Session) -> dict[int, list[Row]]:
-    out: dict[int, list[Row]] = {}
-    for row in _rows(session, AttemptTask):
+def attempt_tasks(session: Session) -> dict[int, list]:
+    out: dict[int, list] = {}
+    for row in _rows(session, "attempt_task"):
         out.setdefault(row.attempt_id, []).append(row)
     return out
 
@@ -37,25 +33,27 @@ def attempt_tasks(session: Session) -> dict[int, list[Row]]:
 def first_passes(session: Session) -> dict[int, list[str]]:
     """Per check: the tasks it passed for the first time."""
     out: dict[int, list[str]] = {}
-    for row in _rows(session, TaskPass):
+    for row in _rows(session, "task_pass"):
         out.setdefault(row.attempt_id, []).append(row.task_id)
     return out
 
 
-def hints(session: Session) -> Sequence[Row]:
-    return _rows(session, HintReveal)
+def hints(session: Session) -> Sequence:
+    return _rows(session, "hint_reveal")
 
 
-def quiz_answers(session: Session) -> Sequence[Row]:
-    return _rows(session, QuizAnswer)
+def quiz_answers(session: Session) -> Sequence:
+    return _rows(session, "quiz_answer")
 
 
-def xp_awards(session: Session) -> Sequence[Row]:
-    return _rows(session, XpAward)
+def xp_awards(session: Session) -> Sequence:
+    return _rows(session, "xp_award")
 
 
 def snapshots(session: Session, digests: set[str]) -> dict[str, bytes]:
     if not digests:
         return {}
-    rows = session.exec(select(Snapshot.digest, Snapshot.files).where(Snapshot.digest.in_(sorted(digests)))).all()
-    return dict(rows)
+    wanted = sorted(digests)
+    rows = session.execute(f"SELECT digest, files FROM snapshot WHERE digest IN ({', '.join('?' * len(wanted))})",
+                           wanted)
+    return {digest: files for digest, files in rows}

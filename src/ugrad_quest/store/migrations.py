@@ -1,7 +1,8 @@
 """Named, ordered, recorded schema migrations; each runs in its own transaction.
 
 Never edit a migration that has shipped: add the next one. tests/test_store.py checks that the
-migrated schema matches the SQLModel tables. Each applied migration is a row of _migrations with the
+migrated schema matches the SQLModel tables. A migration is given the store's Session (store/db.py),
+or in tests a SQLAlchemy Connection: both run SQL through exec_driver_sql. Each applied migration is a row of _migrations with the
 version of ugrad-quest that applied it, so an older version can refuse the database by name
 (store/compat.py). Stdlib only at import: quick_reads reads the names too.
 """
@@ -9,13 +10,13 @@ version of ugrad-quest that applied it, so an older version can refuse the datab
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
-Migration = Callable[["Connection"], None]
+Connection = Any
+"""Anything with exec_driver_sql(sql, params=()) that returns rows: the store's Session."""
+Migration = Callable[[Connection], None]
 TABLE = "_migrations"
 VERSION = "tool_version"
 """The column of _migrations naming the version that applied each migration (a database made before it
@@ -158,3 +159,21 @@ def record(conn: Connection, migration: Migration) -> None:
 
 
 HEAD = MIGRATIONS[-1].__name__
+
+
+class _Plain:
+    def __init__(self, conn: sqlite3.Connection):
+        self.exec_driver_sql = conn.execute
+
+
+def schema() -> dict[str, list[str]]:
+    """Each table this version uses with its columns, as the migrations make them (a few milliseconds, in
+    memory). They are the SQLModel tables' too: tests/test_store.py checks that they agree."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for migration in MIGRATIONS:
+            migration(_Plain(conn))
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        return {name: [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')] for name in names}
+    finally:
+        conn.close()
