@@ -479,7 +479,7 @@ def test_killing_quest_check_ends_the_judge_and_the_worker(tmp_path):
             tree = descendants(proc.pid)
             worker = next((p for p in tree if "ugrad_quest.worker" in p.cmdline), None)
             time.sleep(0.05)
-        judges = [p for p in tree if "-m pytest" in p.cmdline and "hidden" in p.cmdline
+        judges = [p for p in tree if "-m ugrad_quest.runner.judge" in p.cmdline and "hidden" in p.cmdline
                   and (_stat(p.pid) or ("", -1, ""))[1] == proc.pid]
         assert len(judges) == 1, tree
         os.kill(proc.pid, signal.SIGKILL)
@@ -644,7 +644,8 @@ def _ratio_of(tier: int, message: str) -> float:
     full = re.search(r"yours [\d.]+ ms/step: ([\d.]+)x \(", message)
     if full:
         return float(full.group(1))
-    short = re.search(rf"^{tier}x needs <= [\d.]+ ms/step: your step must get ([\d.]+)x faster", message)
+    short = re.search(rf"^{tier}x(?: on \w+)? needs <= [\d.]+ ms/step(?: on \w+)?: your step must get ([\d.]+)x faster",
+                      message)
     assert short, f"no speed report in {message!r}"
     return tier / float(short.group(1))
 
@@ -655,7 +656,7 @@ def test_slowed_clocks_and_fake_timing_files_do_not_make_a_plain_step_fast(tmp_p
     install(workspace, attack_files("fake-timing"))
     results = summarize(run_hidden_suite_raw("optimize", workspace))
     assert results["still-correct"] == ("passed", ""), results  # the step is correct: it is judged
-    for tier in (2, 5, 10, 25):
+    for tier in (2, 5, 20, 60):
         status, message = results[f"speedup-{tier}x"]
         assert status == "failed", (tier, status, message)
         assert _ratio_of(tier, message) < 2, (tier, message)

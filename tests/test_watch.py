@@ -18,6 +18,7 @@ from conftest import BASICS_ENGINE, write_engine
 from ugrad_quest.services import watch as watching
 
 ENGINE = Path("ugrad/engine.py")
+POLL, QUIET = watching.POLL_SECONDS, watching.QUIET_SECONDS
 
 
 class FakeTime:
@@ -74,12 +75,25 @@ def run_watch(snapshot, fake: FakeTime, stop_after: float = 6.0, during_run=None
 
 def test_a_burst_of_saves_within_the_quiet_period_gives_one_check():
     files = FakeFiles(ugrad__engine=(1, 10))
-    # An editor's save: three writes 0.2 s apart, each seen by a different poll.
-    fake = FakeTime([(1.05, files.save(ENGINE, (2, 11))), (1.25, files.save(ENGINE, (3, 12))),
-                     (1.45, files.save(ENGINE, (4, 13)))])
+    # An editor's save: three writes, each seen by a different poll, none QUIET after the one before.
+    fake = FakeTime([(1.0 + POLL * (i + 0.5), files.save(ENGINE, (2 + i, 11 + i))) for i in range(3)])
     runs = run_watch(files.snapshot, fake)
-    assert runs == [(0.0, []), (2.0, [ENGINE])]  # the first check, then one after 0.3 s of quiet
+    assert [changed for _, changed in runs] == [[], [ENGINE]]  # the first check, then one for the burst
+    assert checked_soon(runs[1][0], 1.0 + POLL * 2.5)  # once the files were quiet after the last write
     assert fake.slept >= 6.0  # and it kept watching
+
+
+def checked_soon(run_at: float, saved_at: float) -> bool:
+    """The check ran once the files had been quiet for QUIET: after the poll that saw the save and at
+    most one more poll."""
+    return saved_at + QUIET - 1e-9 <= run_at <= saved_at + QUIET + 2 * POLL + 1e-9
+
+
+def test_a_save_is_checked_within_a_fifth_of_a_second():
+    files = FakeFiles(ugrad__engine=(1, 10))
+    fake = FakeTime([(1.01, files.save(ENGINE, (2, 11)))])
+    runs = run_watch(files.snapshot, fake, stop_after=2.0)
+    assert runs[1][1] == [ENGINE] and runs[1][0] - 1.01 <= 0.2
 
 
 def test_saves_further_apart_than_the_quiet_period_give_one_check_each():
@@ -87,7 +101,7 @@ def test_saves_further_apart_than_the_quiet_period_give_one_check_each():
     fake = FakeTime([(1.05, files.save(ENGINE, (2, 11))), (3.05, files.save(Path("ugrad/nn.py"), (2, 21)))])
     runs = run_watch(files.snapshot, fake)
     assert [changed for _, changed in runs] == [[], [ENGINE], [Path("ugrad/nn.py")]]
-    assert runs[1][0] == pytest.approx(1.6) and runs[2][0] == pytest.approx(3.6)
+    assert checked_soon(runs[1][0], 1.05) and checked_soon(runs[2][0], 3.05)
 
 
 def test_nothing_saved_means_no_check_after_the_first():
@@ -98,7 +112,7 @@ def test_nothing_saved_means_no_check_after_the_first():
 def test_a_file_created_and_removed_within_a_burst_checks_nothing():
     files = FakeFiles(ugrad__engine=(1, 10))
     scratch = Path("ugrad/scratch.py")
-    fake = FakeTime([(1.05, files.save(scratch, (1, 1))), (1.25, files.delete(scratch))])
+    fake = FakeTime([(1.01, files.save(scratch, (1, 1))), (1.01 + POLL, files.delete(scratch))])
     assert run_watch(files.snapshot, fake) == [(0.0, [])]
 
 
@@ -136,7 +150,7 @@ def test_changes_that_cancel_out_say_watching_only_once():
     files = FakeFiles(ugrad__engine=(1, 10))
     scratch = Path("ugrad/scratch.py")
     said = []
-    run_watch(files.snapshot, FakeTime([(1.05, files.save(scratch, (1, 1))), (1.25, files.delete(scratch))]),
+    run_watch(files.snapshot, FakeTime([(1.01, files.save(scratch, (1, 1))), (1.01 + POLL, files.delete(scratch))]),
               said=said)
     assert said == [[], "waiting"]
 

@@ -1,3 +1,3 @@
-from ugrad_quest.cli.app import main
+from ugrad_quest.cli.main import main
 
 main()

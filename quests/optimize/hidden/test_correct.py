@@ -1,7 +1,7 @@
 """Task still-correct: the optimized engine still does everything it did, and its step is the baseline's.
 
 Speed may not come from skipping work: the value and mlp quests' required tasks run again on the
-learner's package (each in a child process, as `quest check` runs them), and train_step must give
+learner's package (in one child judge process, as `quest check` runs a suite), and train_step must give
 the baseline's losses and weights over several steps (see _same_step.py).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ugrad_quest.catalog import load_quest
-from ugrad_quest.runner import run_suite
+from ugrad_quest.runner import run_suites
 from ugrad_quest.testkit import state
 from ugrad_quest.testkit.checks import fail
 
@@ -25,17 +25,16 @@ EARLIER = ("value", "mlp")
 
 
 def test_earlier_quests_still_pass():
-    for quest_id in EARLIER:
-        folder = QUESTS / quest_id
-        if quest_id == "mlp" and not (folder / "quest.yaml").is_file():
-            continue  # a catalog without the mlp quest: nothing to re-check
-        quest = load_quest(folder)
-        required = [t.id for t in quest.required_tasks]
-        result = run_suite(quest, Path(state.WORKSPACE), state.PACKAGE, tasks=required, drivers=state.DRIVERS)
+    quests = [load_quest(QUESTS / quest_id) for quest_id in EARLIER
+              # a catalog without the mlp quest: nothing of it to re-check
+              if quest_id != "mlp" or (QUESTS / quest_id / "quest.yaml").is_file()]
+    plans = [(quest, [t.id for t in quest.required_tasks]) for quest in quests]
+    results = run_suites(plans, Path(state.WORKSPACE), state.PACKAGE, drivers=state.DRIVERS)
+    for (quest, required), result in zip(plans, results):
         for task_id in required:
             task = result.tasks[task_id]
             if not task.passed:
-                fail(f"your optimized engine now fails {quest_id}/{task_id} ({task.status}): {task.message}")
+                fail(f"your optimized engine now fails {quest.id}/{task_id} ({task.status}): {task.message}")
 
 
 def test_train_step_computes_the_baselines_step(nn, train_step):

@@ -1,23 +1,23 @@
-"""The `quest` command: parse, call a service, hand the result to a renderer.
+"""The `quest` command's typer app: parse, call a service, hand the result to a renderer.
 
-Services and renderers are imported inside each command so `quest --help` and `quest list`
-never load SQLModel, pytest or hypothesis.
+Services and renderers are imported inside each command so `quest --help` never loads what only a
+command needs. The plain forms of check, list and profile skip typer altogether (cli/quick.py holds
+their bodies, which the commands here call too); cli/main.py is the entry point.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ugrad_quest import __version__
-from ugrad_quest.cli import game, share
-from ugrad_quest.cli.common import JsonOption
+from ugrad_quest.cli import game, quick, share
 from ugrad_quest.cli.common import context as _context
 from ugrad_quest.cli.common import errors as _errors
 from ugrad_quest.cli.common import interactive
+from ugrad_quest.cli.options import JsonOption
 from ugrad_quest.cli.help import QuestCommand, QuestGroup
 from ugrad_quest.errors import QuestError
 
@@ -51,19 +51,7 @@ def _main(
 @app.command("list")
 def list_command(json_output: JsonOption = False) -> None:
     """List the quests and where you stand on each (locked, available, in progress, complete)."""
-    with _errors():
-        from ugrad_quest.services.listing import list_quests
-
-        rows = list_quests(_context())
-        if json_output:
-            from ugrad_quest.render import json_view
-
-            typer.echo(json_view.dumps(json_view.quest_list(rows)))
-            return
-        from ugrad_quest.render import views
-        from ugrad_quest.render.console import stdout_console
-
-        stdout_console().print(views.quest_list(rows))
+    quick.list_quests(json_output)
 
 
 @app.command()
@@ -124,23 +112,7 @@ def check(
     json_output: JsonOption = False,
 ) -> None:
     """Run the hidden tests against your code and report each task. Exit 0 when every required task passes, 1 otherwise."""
-    with _errors():
-        from ugrad_quest.render import views
-        from ugrad_quest.render.console import stderr_console, stdout_console
-        from ugrad_quest.render.progress import check_progress
-        from ugrad_quest.services.check import check_quest
-
-        ctx = _context()
-        with check_progress(stderr_console(), enabled=not json_output) as on_progress:
-            result = check_quest(ctx, quest, task, on_progress=on_progress,
-                                     on_build=on_progress.build if on_progress else None)
-        if json_output:
-            from ugrad_quest.render import json_view
-
-            typer.echo(json_view.dumps(json_view.check(result)))
-        else:
-            stdout_console().print(views.check(result))
-    raise typer.Exit(0 if result.passed else 1)
+    raise typer.Exit(quick.check(quest, task, json_output))
 
 
 @app.command()
@@ -166,16 +138,14 @@ def watch(
         folder = watching.watched_folder(ws.root, ws.package, ws.lang)
         where = f"{folder.relative_to(ws.root)}/" if folder != ws.root else safe_text.shown(str(ws.root))
 
-        def run_once(changed) -> None:
+        def run_once(changed, warm) -> None:
             if changed:  # a re-run; the first run has no changes
                 if out.is_terminal:
                     out.clear()
                 names = ", ".join(safe_text.shown(p.as_posix()) for p in changed)  # any name a file can have
                 out.print(Text("Changed: " + names, style="muted"))
             try:
-                with check_progress(err) as on_progress:
-                    result = check_quest(ctx, quest, task, on_progress=on_progress,
-                                         on_build=on_progress.build if on_progress else None)
+                result = check_quest(ctx, quest, task, display=partial(check_progress, err), warm=warm)
                 out.print(views.check(result))
             except QuestError as exc:
                 if not changed:
@@ -186,7 +156,9 @@ def watch(
             out.print(Text(f"\nWatching {where} for changes… (Ctrl-C to stop)", style="muted"))
 
         try:
-            watching.watch(run_once, partial(watching.snapshot, ws.root, ws.package, ws.lang), waiting=waiting)
+            with watching.warm_judge() as warm:
+                watching.watch(partial(run_once, warm=warm), partial(watching.snapshot, ws.root, ws.package, ws.lang),
+                               waiting=waiting)
         except KeyboardInterrupt:
             # A fresh console: Ctrl-C between rich's write of a line and the clearing of its buffer
             # (e.g. just after "Watching…") would have `out` print that line a second time.
@@ -250,8 +222,7 @@ for _command in app.registered_commands:
 
 
 def main() -> None:
-    app(prog_name="quest")
+    """The entry point of installs made before it moved to cli/main.py."""
+    from ugrad_quest.cli.main import main as entry
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -1,16 +1,20 @@
-"""What every command shares: the error boundary, the context and the --json option."""
+"""What every command shares: the error boundary, the context and plain output. No typer here: the
+quick commands (cli/quick.py) run without it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
-
-import typer
 
 from ugrad_quest.errors import QuestError
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+def echo(text: str, err: bool = False) -> None:
+    """One line on stdout (or stderr), flushed."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
 
 
 @contextmanager
@@ -21,11 +25,11 @@ def errors() -> Iterator[None]:
     except QuestError as exc:
         from ugrad_quest.render.safe_text import shown
 
-        typer.echo(f"Error: {shown(str(exc))}", err=True)  # it may quote a file name or a reply
-        raise typer.Exit(exc.exit_code) from None
+        echo(f"Error: {shown(str(exc))}", err=True)  # it may quote a file name or a reply
+        raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was recorded.", err=True)
-        raise typer.Exit(130) from None
+        echo("Interrupted: nothing was recorded.", err=True)
+        raise SystemExit(130) from None
 
 
 def context():
@@ -35,6 +39,4 @@ def context():
 
 
 def interactive() -> bool:
-    import sys
-
     return sys.stdin.isatty() and sys.stdout.isatty()

@@ -7,7 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ugrad_quest.cli.common import JsonOption, context, errors, interactive
+from ugrad_quest.cli import quick
+from ugrad_quest.cli.common import context, errors, interactive
+from ugrad_quest.cli.options import JsonOption
 from ugrad_quest.errors import QuestError
 
 
@@ -28,49 +30,7 @@ def profile(
 
     With --html and/or --svg the card is saved to those files instead of printed.
     """
-    with errors():
-        from ugrad_quest.services.profile import build_profile
-
-        files = [f for f in (html_file, svg_file) if f is not None]
-        if json_output and files:
-            raise QuestError("--json prints the card's data to stdout; give it without --html and --svg.")
-        if html_file is not None and svg_file is not None and html_file.resolve() == svg_file.resolve():
-            raise QuestError("--html and --svg need two different files.")
-        if files:
-            from ugrad_quest.services.card_file import check_target
-
-            for f in files:  # before anything is written, so one bad path leaves the other file alone too
-                check_target(f)
-        card = build_profile(context())
-        if json_output:
-            from ugrad_quest.render import json_view
-
-            _print_json(json_view.profile(card))
-            return
-        if files:
-            _save_cards(card, html_file, svg_file)
-            return
-        from ugrad_quest.render import views
-        from ugrad_quest.render.console import stdout_console
-
-        console = stdout_console()
-        console.print(views.profile(card, console))
-
-
-def _save_cards(card, html_file: Optional[Path], svg_file: Optional[Path]) -> None:
-    from ugrad_quest.render.console import file_size
-    from ugrad_quest.services.card_file import save_card
-
-    if html_file is not None:
-        from ugrad_quest.render.html_card import html_card
-
-        saved = save_card(html_file, html_card(card))
-        typer.echo(f"Wrote trainer card to {html_file} ({file_size(saved.size)})")
-    if svg_file is not None:
-        from ugrad_quest.render.svg_card import svg_card
-
-        saved = save_card(svg_file, svg_card(card))
-        typer.echo(f"Wrote SVG card to {svg_file} ({file_size(saved.size)})")
+    quick.profile(html_file, svg_file, json_output)
 
 
 def log(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ugrad_quest.cli.common import JsonOption, context, errors
+from ugrad_quest.cli.common import context, errors
+from ugrad_quest.cli.options import JsonOption
 
 BundlePath = Annotated[Path, typer.Argument(help="The bundle file.", metavar="FILE", show_default=False)]
 

@@ -9,6 +9,7 @@ heatmap's levels, the XP bar and badge tiers all read from their glyphs too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.align import Align
 from rich.console import Console, Group, RenderableType
@@ -20,7 +21,9 @@ from ugrad_quest.render import creature_art, safe_text
 from ugrad_quest.render.heatmap import FROZEN, FROZEN_STYLE, heatmap, weeks_that_fit
 from ugrad_quest.rules.creature import creature_for, title_for
 from ugrad_quest.rules.reviews import plural
-from ugrad_quest.services.profile import BadgeView, LogEntry, Profile
+
+if TYPE_CHECKING:  # annotations only: quest list loads these renderers without the profile service
+    from ugrad_quest.services.profile import BadgeView, LogEntry, Profile
 
 MAX_WIDTH = 100
 NARROW = 60

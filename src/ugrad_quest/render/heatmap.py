@@ -10,11 +10,13 @@ Every line is built to fit `width` and never wraps.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ugrad_quest.services.profile import Heatmap
+if TYPE_CHECKING:  # annotations only: quest list loads these renderers without the profile service
+    from ugrad_quest.services.profile import Heatmap
 
 MAX_WEEKS = 53
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

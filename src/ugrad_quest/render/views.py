@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
@@ -12,12 +14,14 @@ from ugrad_quest.render import card as trainer_card
 from ugrad_quest.render import safe_text
 from ugrad_quest.render.layout import NotedRows, WideOrNarrow, row_table
 from ugrad_quest.rules.creature import creature_for
-from ugrad_quest.services.check import CheckResult
-from ugrad_quest.services.hint import HintResult
-from ugrad_quest.services.listing import QuestStatus
-from ugrad_quest.services.profile import Profile
-from ugrad_quest.services.start import INSTALLED, StartResult
 from ugrad_quest.workspace import shown
+
+if TYPE_CHECKING:  # each command loads only its own service (quest list must start fast)
+    from ugrad_quest.services.check import CheckResult
+    from ugrad_quest.services.hint import HintResult
+    from ugrad_quest.services.listing import QuestStatus
+    from ugrad_quest.services.profile import Profile
+    from ugrad_quest.services.start import StartResult
 
 MARKS = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
 STATUS_STYLE = {"complete": "passed", "in progress": "xp", "available": "title", "locked": "muted"}
@@ -44,6 +48,8 @@ def quest_list(rows: list[QuestStatus]) -> RenderableType:
 
 
 def start(result: StartResult) -> RenderableType:
+    from ugrad_quest.services.start import INSTALLED
+
     lines = Text()
     verb = "Restarted" if result.already_started else "Started"
     lines.append(f"{verb} quest ", style="title").append(result.title, style="xp")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 
 from ugrad_quest.errors import QuestError
 from ugrad_quest.ledger import snapshot
 from ugrad_quest.rules import awards as award_rules
 from ugrad_quest.rules.levels import level_progress
-from ugrad_quest.runner import SuiteResult, TaskResult, TestOutcome, run_suite
+from ugrad_quest.runner import SuiteResult, TaskResult, TestOutcome
+from ugrad_quest.runner.run import start_suite
 from ugrad_quest.runner.protocol import ERROR
 from ugrad_quest.services.context import Context
 from ugrad_quest.store.quick_reads import check_database_file
@@ -67,12 +68,16 @@ class CheckResult:
 
 
 ProgressCallback = Callable[[TestOutcome, int, int], None]
+"""Called with each finished test; a progress bar's also has build(line), for each line cargo prints
+while a Rust crate is built."""
+Display = Callable[[], AbstractContextManager]
+"""Shows a check at work: entered once the work starts (the judge runs, or a crate is to be built), it
+gives the ProgressCallback (or None)."""
 
 
 def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] | None = None,
-                on_progress: ProgressCallback | None = None,
-                on_build: Callable[[str], None] | None = None) -> CheckResult:
-    """on_build: each line cargo prints while a Rust crate is built (before any test runs)."""
+                display: Display | None = None, warm=None) -> CheckResult:
+    """warm: a runner.warm.WarmJudge to fork the judge from (quest watch)."""
     ws = ctx.workspace()
     quest_id = quest_id or ws.active_quest
     if quest_id is None:
@@ -89,17 +94,24 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
     moment, today = ctx.now()
     # Read before the suite starts: the snapshot is the code this check ran on, whatever is saved meanwhile.
     source = snapshot.capture(ws.root, ws.package, ws.lang)
-    # Loading SQLModel and opening the store take about as long as pytest's start-up, so they
-    # happen in a thread while the child process runs the suite.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        opening = pool.submit(ctx.open_store)
-        try:
-            suite = _judge(ctx, quest, ws, task_ids, on_progress, on_build)
-        except BaseException:
+    # The store opens in a thread once the judge runs: waiting for another check's write lock must
+    # neither delay the judge nor freeze the progress bar.
+    opening: list[Callable] = []
+
+    @contextmanager
+    def at_work():
+        opening.append(_in_thread(ctx.open_store))
+        with (display or nullcontext)() as bar:
+            yield bar
+
+    try:
+        suite = _judge(ctx, quest, ws, task_ids, at_work, warm)
+    except BaseException:
+        if opening:
             with suppress(Exception):
-                opening.result().close()
-            raise
-        store = opening.result()  # re-raises a store error, after the child is gone
+                opening[0]().close()
+        raise
+    store = opening[0]() if opening else ctx.open_store()  # re-raises a store error, after the child is gone
     try:
         checked = [t for t in quest.tasks if t.id in suite.tasks]
         passed = all(suite.tasks[t.id].passed for t in checked if t.required or task_ids)
@@ -110,17 +122,47 @@ def check_quest(ctx: Context, quest_id: str | None = None, task_ids: list[str] |
         store.close()
 
 
-def _judge(ctx: Context, quest, ws, task_ids, on_progress, on_build) -> SuiteResult:
+def _in_thread(work: Callable):
+    """Start work() in a thread; the returned function waits for its result (or raises its error)."""
+    done: dict = {}
+
+    def run() -> None:
+        try:
+            done["result"] = work()
+        except BaseException as exc:  # handed to the caller, in its thread
+            done["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result():
+        thread.join()
+        if "error" in done:
+            raise done["error"]
+        return done["result"]
+
+    return result
+
+
+def _judge(ctx: Context, quest, ws, task_ids, display: Display, warm) -> SuiteResult:
     """The suite's verdicts; for a Rust crate, built first (a crate that does not compile is an error
-    of every task, with the compiler's first diagnostic)."""
-    drivers = None
+    of every task, with the compiler's first diagnostic). The judge of a Python package starts before
+    the display, whose imports then overlap the judge's start-up."""
+    tasks = task_ids or None
     if ws.lang == "rust":
         from ugrad_quest.runner.cargo import build_for_check
 
-        drivers, error = build_for_check(ctx.catalog, quest, ws.root, on_build)
-        if drivers is None:
-            return not_built(quest, task_ids, error)
-    return run_suite(quest, ws.root, ws.package, tasks=task_ids or None, on_progress=on_progress, drivers=drivers)
+        with display() as bar:
+            drivers, error = build_for_check(ctx.catalog, quest, ws.root, bar.build if bar else None)
+            if drivers is None:
+                return not_built(quest, task_ids, error)
+            return start_suite(quest, ws.root, ws.package, tasks=tasks, drivers=drivers, warm=warm).wait(bar)[0]
+    judging = start_suite(quest, ws.root, ws.package, tasks=tasks, warm=warm)
+    try:
+        with display() as bar:
+            return judging.wait(bar)[0]
+    finally:
+        judging.stop()  # when the display failed to start, or was interrupted; nothing once the judge is done
 
 
 def not_built(quest, task_ids, error: str) -> SuiteResult:

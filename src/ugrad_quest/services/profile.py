@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -93,6 +92,8 @@ class Profile:
 
 
 def default_trainer_name() -> str:
+    import subprocess  # only for a trainer who has not named themselves
+
     try:
         name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=2).stdout.strip()
     except (OSError, subprocess.SubprocessError):

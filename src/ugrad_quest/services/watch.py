@@ -1,23 +1,28 @@
 """`quest watch`: re-run the check each time the learner saves a file of their package.
 
 Plain polling of each file's (mtime_ns, size): no dependency, and it behaves the same on every
-platform and file system. An editor's save is often a burst (write a temp file, rename it over the
-original, touch a backup), so a re-run waits until the files have been quiet for a moment: one save,
-one check. A save while a check runs queues one more check after it, and the loop says it is waiting
-only when nothing is queued. The loop takes its snapshot, sleep and clock as arguments, so tests drive
-it with fakes.
+platform and file system; a package is a handful of files, so a look costs a fraction of a
+millisecond and can be taken twenty times a second. An editor's save is often a burst (write a temp
+file, rename it over the original, touch a backup, all within milliseconds), so a re-run waits until
+the files have been quiet for a moment: one save, one check. A save while a check runs queues one
+more check after it, and the loop says it is waiting only when nothing is queued. The loop takes its
+snapshot, sleep and clock as arguments, so tests drive it with fakes.
+
+The checks are judged by a warm judge (runner/warm.py): pytest, hypothesis and the testkit are
+imported once, and each check's judge is forked from there.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05
 """How often the files are looked at."""
-QUIET_SECONDS = 0.3
+QUIET_SECONDS = 0.1
 """How long the files must stay unchanged after a change before the check runs again."""
 
 Snapshot = dict[Path, tuple[int, int]]
@@ -25,6 +30,23 @@ Snapshot = dict[Path, tuple[int, int]]
 
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages"}
 EDITOR_FILES = {"4913"}  # vim creates and deletes it to test whether a folder is writable
+
+
+@contextmanager
+def warm_judge() -> Iterator[object]:
+    """A warm judge for the checks of one watch (services.check.check_quest's warm=), stopped at the end;
+    None where there can be none (its checks then start cold judges)."""
+    from ugrad_quest.runner.warm import WarmJudge, available
+
+    if not available():
+        yield None
+        return
+    judge = WarmJudge()
+    judge.start()
+    try:
+        yield judge
+    finally:
+        judge.close()
 
 
 def watched_folder(root: Path, package: str, lang: str = "python") -> Path:
