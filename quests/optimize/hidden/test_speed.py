@@ -1,4 +1,4 @@
-"""Tasks speedup-2x, -5x, -10x, -25x: the learner's train_step against the baseline's, one measurement.
+"""Tasks speedup-2x, -5x, -20x, -60x: the learner's train_step against the baseline's, one measurement.
 
 The first of these tests to run measures (testkit.speed.compare: baseline and learner alternate in
 fresh engine workers on identical inputs, their CPU time read by the judge, median per workload

@@ -90,6 +90,8 @@ class QuestPlugin:
         config.addinivalue_line("markers", "python_only: the test only means something for a Python engine "
                                 "(e.g. +=, Python's in-place protocol)")
         config.addinivalue_line("markers", "rust_only: the Rust meaning of a python_only test (e.g. clones)")
+        config.addinivalue_line("markers", "late: runs after every other test: it waits for work a fixture "
+                                "started earlier (a nested judge), which then runs beside the other tests")
         _die_with_parent(os.environ.get(P.ENV_PARENT_PID))
         state.WORKSPACE, state.PACKAGE = self.workspace, self.package
         if self.lang == "rust":
@@ -103,7 +105,7 @@ class QuestPlugin:
         keep = [i for i in items if (not self.only or _task_of(i) in self.only) and not i.get_closest_marker(other)]
         if len(keep) != len(items):
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-            items[:] = keep
+        items[:] = [i for i in keep if not i.get_closest_marker("late")] + [i for i in keep if i.get_closest_marker("late")]
         _write(P.EVENT_COLLECTED, tests=[{"nodeid": i.nodeid, "task": _task_of(i)} for i in items])
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

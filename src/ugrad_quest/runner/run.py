@@ -364,12 +364,29 @@ def run_suite(
     return judging.wait(on_progress)[0]
 
 
-def run_suites(plans: list[tuple[Quest, Iterable[str] | None]], workspace: Path, package: str = "ugrad",
-               drivers: Drivers | None = None) -> list[SuiteResult]:
-    """Several quests' hidden suites, each quest's results as run_suite gives them, in one judge process
-    (one pytest start-up instead of one per quest) when their task ids and engine stacks allow: a
-    quest whose task ids another quest also uses, or whose engine needs another stack, gets a judge of
-    its own."""
+class SuitesJudging:
+    """The judges of start_suites at work: wait() for every quest's results, in the order given, or stop()
+    them unread."""
+
+    def __init__(self, judgings: list[Judging]):
+        self.judgings = judgings
+
+    def wait(self) -> list[SuiteResult]:
+        try:
+            return [result for judging in self.judgings for result in judging.wait()]
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for judging in self.judgings:
+            judging.stop()
+
+
+def start_suites(plans: list[tuple[Quest, Iterable[str] | None]], workspace: Path, package: str = "ugrad",
+                 drivers: Drivers | None = None) -> SuitesJudging:
+    """Start several quests' hidden suites, in one judge process (one pytest start-up instead of one per
+    quest) when their task ids and engine stacks allow: a quest whose task ids another quest also uses,
+    or whose engine needs another stack, gets a judge of its own. Returns once they are started."""
     groups: list[list[tuple[Quest, Iterable[str] | None]]] = []
     for quest, tasks in plans:
         group = groups[-1] if groups else None
@@ -378,16 +395,26 @@ def run_suites(plans: list[tuple[Quest, Iterable[str] | None]], workspace: Path,
             groups.append([(quest, tasks)])
         else:
             group.append((quest, tasks))
-    results = []
-    for group in groups:
-        parts = _parts(group)
-        if len(parts) > 1:
-            root = Path(os.path.commonpath([p.quest.hidden_dir for p in parts]))
-            parts = [_Part(p.quest, p.selected, p.running, p.quest.hidden_dir.relative_to(root).as_posix() + "/")
-                     for p in parts]
-        explicit = any(tasks is not None for _, tasks in group)
-        results += Judging(parts, workspace, package, explicit, None, 0.0, drivers).wait()
-    return results
+    judgings: list[Judging] = []
+    try:
+        for group in groups:
+            parts = _parts(group)
+            if len(parts) > 1:
+                root = Path(os.path.commonpath([p.quest.hidden_dir for p in parts]))
+                parts = [_Part(p.quest, p.selected, p.running, p.quest.hidden_dir.relative_to(root).as_posix() + "/")
+                         for p in parts]
+            explicit = any(tasks is not None for _, tasks in group)
+            judgings.append(Judging(parts, workspace, package, explicit, None, 0.0, drivers))
+    except BaseException:
+        SuitesJudging(judgings).stop()
+        raise
+    return SuitesJudging(judgings)
+
+
+def run_suites(plans: list[tuple[Quest, Iterable[str] | None]], workspace: Path, package: str = "ugrad",
+               drivers: Drivers | None = None) -> list[SuiteResult]:
+    """Several quests' hidden suites (see start_suites), each quest's results as run_suite gives them."""
+    return start_suites(plans, workspace, package, drivers).wait()
 
 
 def _outcome(event: dict) -> TestOutcome:

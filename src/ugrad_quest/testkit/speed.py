@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from ugrad_quest.testkit.remote import RemoteError
@@ -115,19 +117,45 @@ class _OutOfTime(BaseException):
 
 
 class _Capped:
-    """A meter for the speed workers: the task's budgets, plus the measurement's own cap."""
+    """A meter for the speed workers: the task's budgets, plus the measurement's own cap. The two sides of
+    a round run at once, each exchange in a thread of its own, so the counts are kept under a lock, and
+    each exchange's wall time counts half: the task's wall clock ran once for both."""
 
     def __init__(self, budgets, cap: float):
         self.budgets, self.cap, self.used = budgets, cap, 0.0
+        self._lock = threading.Lock()
 
-    def check(self, usage: Usage) -> None:
-        self.budgets.check(usage)
-        if self.used + usage.cpu > self.cap:
-            raise _OutOfTime()
+    @staticmethod
+    def _shared(usage: Usage) -> Usage:
+        return Usage(usage.cpu, usage.wall / 2, usage.idle)
+
+    def check(self, usage: Usage, capped: bool = True) -> None:
+        with self._lock:
+            self.budgets.check(self._shared(usage))
+            if capped and self.used + usage.cpu > self.cap:
+                raise _OutOfTime()
+
+    def uncapped(self) -> "_Uncapped":
+        return _Uncapped(self)
 
     def charge(self, usage: Usage) -> None:
-        self.budgets.charge(usage)
-        self.used += usage.cpu
+        with self._lock:
+            self.budgets.charge(self._shared(usage))
+            self.used += usage.cpu
+
+
+class _Uncapped:
+    """The baseline's view of the meter: counted alike, but never stopped by the measurement's cap, which a
+    slow learner running beside it may have used up (the baseline's own cost is known and bounded)."""
+
+    def __init__(self, meter: _Capped):
+        self.meter = meter
+
+    def check(self, usage: Usage) -> None:
+        self.meter.check(usage, capped=False)
+
+    def charge(self, usage: Usage) -> None:
+        self.meter.charge(usage)
 
 
 @dataclass
@@ -160,9 +188,12 @@ def time_side(engine, workload, seed: int, target: float, W) -> Side:
     memory = worker.rss()
     spent, steps = 0.0, 0
     while spent < target and steps < MAX_TIMED_STEPS:
-        # Sized from what the steps so far cost: one request, so the learner's code gets no pauses.
+        # Sized from what the steps so far cost, each request with no pauses in the learner's code. The first
+        # aims at half the target: a warm-up step can be far cheaper than the steps after it (the garbage
+        # collector has not run yet), and a request sized from it alone would overshoot by seconds.
         per_step = spent / steps if steps else warmup
-        count = max(1, min(MAX_STEPS_PER_REQUEST, MAX_TIMED_STEPS - steps, math.ceil((target - spent) / per_step)))
+        aim = target - spent if steps else target / 2
+        count = max(1, min(MAX_STEPS_PER_REQUEST, MAX_TIMED_STEPS - steps, math.ceil(aim / per_step)))
         calls = [[model, *data[(steps + i + 1) % len(data)], workload.lr] for i in range(count)]
         start = clock()
         side.losses += engine.repeat(step, calls)
@@ -177,14 +208,15 @@ def time_side(engine, workload, seed: int, target: float, W) -> Side:
 
 def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, budget: float,
             tiers: tuple[Tier, ...] = (), target: float = 0.5, rounds: int = 9, min_rounds: int = 2,
-            clear_rounds: int = 3, margin: float = 0.15, give_up_below: float = 1.5) -> Timing:
-    """Time baseline and learner in alternating fresh workers within `budget` CPU seconds.
+            clear_rounds: int = 3, margin: float = 0.15, give_up_first: float = 1.25,
+            give_up_below: float = 1.5) -> Timing:
+    """Time baseline and learner side by side in fresh workers within `budget` CPU seconds.
 
     Stops before `rounds` when the next round would not fit in the budget (after one round at least);
-    when the learner is clearly short of the first tier (after one round if it is slower than the
-    baseline, after `min_rounds` if its ratio so far is below `give_up_below`); or once `clear_rounds`
-    rounds each clearly land on the same tier of `tiers` (each round's ratio, `margin` up or down, reaches
-    the same tiers and no other). A learner's worker that runs past the budget is stopped; after a
+    when the learner is clearly short of the first tier (after one round if its ratio is below
+    `give_up_first`, after `min_rounds` if below `give_up_below`); or once `clear_rounds`
+    rounds clearly land on the same tier of `tiers` (each round alone reaches the same tiers, and so does
+    the median with `margin` up or down). A learner's worker that runs past the budget is stopped; after a
     complete round that only ends the measurement.
     """
     workloads = tuple(W.WORKLOADS)
@@ -198,38 +230,37 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
             break
         before = meter.used
         losses: dict[str, dict[str, list[float]]] = {BASELINE: {}, LEARNER: {}}
-        growth = (0.0, 0.0)  # the learner's largest total growth this round, and per step
-        # Alternate who goes first, so a drift in the machine's speed does not favour one side.
-        for who in ((BASELINE, LEARNER) if r % 2 == 0 else (LEARNER, BASELINE)):
-            engine = judge.engine(baseline_modules if who == BASELINE else None,
-                                  extra_read=(baseline_file,) if who == BASELINE else (), meter=meter)
-            try:
-                for workload in workloads:
-                    try:
-                        side = time_side(engine, workload, seed, target, W)
-                    except (_OutOfTime, RemoteError, WorkerGone) as exc:
-                        if who == BASELINE:
-                            raise BaselineError(f"the baseline could not be timed: {_what(exc)} (a problem with "
-                                                "the quest)") from None
-                        if isinstance(exc, _OutOfTime) and r > 0:
-                            timing.stopped_early = f"round {r + 1} did not fit in the budget of {budget:.0f} s"
-                            timing.drop_round(r)
-                            return timing
-                        timing.problem = _stopped_message(timing, workload.name, exc)
-                        return timing
+        sides = _time_round(judge, baseline_modules, baseline_file, meter, workloads, seed, target, W,
+                            (BASELINE, LEARNER) if r % 2 == 0 else (LEARNER, BASELINE))
+        for who in (BASELINE, LEARNER):
+            done, exc = sides[who]
+            if exc is not None and who == BASELINE:
+                raise BaselineError(f"the baseline could not be timed: {_what(exc)} (a problem with the quest)")
+        done, exc = sides[LEARNER]
+        if exc is not None:
+            if isinstance(exc, _OutOfTime) and r > 0:
+                timing.stopped_early = f"round {r + 1} did not fit in the budget of {budget:.0f} s"
+                return timing
+            for who in (BASELINE, LEARNER):  # what was timed before the learner's side stopped, for the message
+                for workload, side in zip(workloads, sides[who][0]):
                     timing.seconds[who].setdefault(workload.name, []).append(side.per_step)
-                    losses[who][workload.name] = side.losses
-                    if who == LEARNER:
-                        growth = (max(growth[0], side.growth * side.steps), max(growth[1], side.growth))
-            finally:
-                engine.close()
+            timing.problem = _stopped_message(timing, workloads[len(done)].name, exc)
+            timing.drop_round(r)
+            return timing
+        growth = (0.0, 0.0)  # the learner's largest total growth this round, and per step
+        for who in (BASELINE, LEARNER):
+            for workload, side in zip(workloads, sides[who][0]):
+                timing.seconds[who].setdefault(workload.name, []).append(side.per_step)
+                losses[who][workload.name] = side.losses
+                if who == LEARNER:
+                    growth = (max(growth[0], side.growth * side.steps), max(growth[1], side.growth))
         mismatch = _loss_mismatch(losses, W, seed, reference)
         if mismatch:
             timing.problem = mismatch
             return timing
         timing.growth.append(growth[1] if growth[0] >= LEAK_MIN_MIB else 0.0)
         longest_round = max(longest_round, meter.used - before)
-        if timing.ratio() < 1.0 or (r + 1 >= min_rounds and timing.ratio() < give_up_below):
+        if timing.ratio() < give_up_first or (r + 1 >= min_rounds and timing.ratio() < give_up_below):
             timing.stopped_early = f"clearly short of the first tier after {r + 1} rounds"
             break
         if tiers and r + 1 >= clear_rounds and _clear(timing, tiers, margin):
@@ -244,10 +275,51 @@ def compare(judge, baseline_modules: dict, baseline_file: str, W, *, seed: int, 
     return timing
 
 
+def _time_round(judge, baseline_modules: dict, baseline_file: str, meter: _Capped, workloads, seed: int,
+                target: float, W, order: tuple[str, str]) -> dict[str, tuple[list[Side], BaseException | None]]:
+    """One round: both sides timed on every workload at once, each in a fresh worker of its own, each
+    worker driven from a thread of the judge (CPU time is each process's own, so running side by side
+    changes no count, and the round takes half the wall time where there are two cores).
+
+    {side: (what it timed, workload by workload, and the error that stopped it or None)}. The task's
+    own budget errors (TaskTimeout, MachineBusy) are raised, after both workers are stopped."""
+    engines = {}
+    try:
+        for who in order:  # started one after the other, as the judge starts any worker
+            engines[who] = judge.engine(baseline_modules if who == BASELINE else None,
+                                        extra_read=(baseline_file,) if who == BASELINE else (),
+                                        meter=meter.uncapped() if who == BASELINE else meter)
+
+        def run(who: str) -> tuple[list[Side], BaseException | None]:
+            done: list[Side] = []
+            try:
+                for workload in workloads:
+                    done.append(time_side(engines[who], workload, seed, target, W))
+            except (_OutOfTime, RemoteError, WorkerGone) as exc:
+                engines[who].close()
+                return done, exc
+            return done, None
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="speed") as pool:
+            futures = {who: pool.submit(run, who) for who in order}
+            finished, _ = wait(futures.values(), return_when=FIRST_EXCEPTION)
+            first = next((f.exception() for f in finished if f.exception() is not None), None)
+            if first is not None:
+                for engine in engines.values():  # the other side's worker stops too, and its thread returns
+                    engine.close()
+                wait(futures.values())
+                raise first
+            return {who: future.result() for who, future in futures.items()}
+    finally:
+        for engine in engines.values():
+            engine.close()
+
+
 def _clear(timing: Timing, tiers: tuple[Tier, ...], margin: float) -> bool:
-    """Whether every round so far, with its ratio `margin` lower and higher alike, reaches the same tiers."""
-    outcomes = {tuple(timing.reaches(t, r=r, scale=scale) for t in tiers)
-                for r in range(timing.rounds) for scale in (1 - margin, 1 + margin)}
+    """Whether the rounds so far clearly land on one tier: each round alone reaches the same tiers, and so
+    does their median (the verdict's ratio) made `margin` lower and higher alike."""
+    outcomes = {tuple(timing.reaches(t, r=r) for t in tiers) for r in range(timing.rounds)}
+    outcomes |= {tuple(timing.reaches(t, scale=scale) for t in tiers) for scale in (1 - margin, 1 + margin)}
     return len(outcomes) == 1
 
 
