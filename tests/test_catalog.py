@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,39 @@ def test_cli_reports_broken_quest_as_one_line_exit_2(tmp_path: Path, cli, monkey
 def test_format_version_constant_matches_real_quests():
     for quest in load_catalog(ROOT / "quests").quests:
         assert quest.format_version == FORMAT_VERSION
+
+
+# -- the cache of parsed quest files ------------------------------------------------------------------
+def _basics(tmp_path: Path, text: str) -> Path:
+    quest_dir = tmp_path / "basics"
+    quest_dir.mkdir(exist_ok=True)
+    (quest_dir / "quest.yaml").write_text(text)
+    return quest_dir
+
+
+def test_an_edited_quest_file_is_read_again_not_taken_from_the_cache(tmp_path: Path):
+    quest_dir = _basics(tmp_path, VALID)
+    assert load_quest(quest_dir).xp == 20
+    assert list((Path(os.environ["QUEST_CACHE"]) / "quest-yaml").glob("*.json")), "the parse was not cached"
+    (quest_dir / "quest.yaml").write_text(VALID.replace("xp: 20", "xp: 21"))
+    assert load_quest(quest_dir).xp == 21
+    assert load_quest(quest_dir).xp == 21  # and from the cache, the same
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"text": "another file", "raw": {}}', '{"raw": {}}'])
+def test_a_damaged_cache_entry_is_parsed_again(tmp_path: Path, damage: str):
+    quest_dir = _basics(tmp_path, VALID)
+    load_quest(quest_dir)
+    entries = list((Path(os.environ["QUEST_CACHE"]) / "quest-yaml").glob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_text(damage)
+    assert load_quest(quest_dir).xp == 20
+
+
+def test_a_broken_file_is_reported_whether_or_not_a_good_one_was_cached(tmp_path: Path):
+    quest_dir = _basics(tmp_path, VALID)
+    load_quest(quest_dir)
+    (quest_dir / "quest.yaml").write_text(VALID + "\n  - : [unclosed\n")
+    with pytest.raises(QuestFileError, match="is not valid YAML"):
+        load_quest(quest_dir)

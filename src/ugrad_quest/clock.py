@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ugrad_quest.errors import QuestError
 
@@ -30,6 +29,8 @@ def zone() -> dt.tzinfo | None:
     name = os.environ.get("TZ", "").lstrip(":")
     if not name:
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only with TZ set: a tenth of a quick command's imports
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):

@@ -24,6 +24,15 @@ def db_path() -> Path:
     return data_dir() / DB_FILENAME
 
 
+def cache_dir() -> Path:
+    """Files the tool can always make again (parsed quest files, Rust builds): QUEST_CACHE overrides it."""
+    override = os.environ.get("QUEST_CACHE")
+    if override:
+        return Path(override).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / APP_NAME
+
+
 def quests_dir() -> Path:
     """The quest catalog: QUEST_QUESTS_DIR (fixture courses in tests), the wheel's copy, or the source tree."""
     override = os.environ.get("QUEST_QUESTS_DIR")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,8 @@ class Workspace:
 
     def save(self) -> None:
         data = {"format_version": MARKER_VERSION, "package": self.package, "quests": self.quests, "lang": self.lang}
+        import tempfile  # only when saving: reading commands need not load it
+
         # Written to a temp file and renamed, so an interrupted save never leaves half a marker.
         fd, tmp = tempfile.mkstemp(prefix=".ugrad-quest.", dir=self.root)
         try:

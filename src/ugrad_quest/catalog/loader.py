@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ugrad_quest.catalog.models import FORMAT_VERSION, TIERS, BadgeSpec, Question, Quest, Task, TaskText
 from ugrad_quest.errors import QuestError
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-# libyaml's loader when PyYAML was built with it: the same safe subset, several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # YAML 1.1 (PyYAML) reads 1e-3 and 5.0e5 as text: a float needs a dot and a signed exponent.
 _EXPONENT_AS_TEXT = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?\d+)$")
 _LETTERS = "abcdefghij"
@@ -212,10 +211,46 @@ def _text(path: Path, where: str, raw: Any) -> TaskText | None:
     return TaskText(concept=f.text("concept", ""), hints=f.strings("hints", []))
 
 
+def _parsed(path: Path, text: str) -> Any:
+    """The YAML `text` of `path`, parsed: from the cache of parsed quest files when it holds this very
+    text (named by its hash), else by PyYAML, whose import and parse took a fifth of `quest profile`."""
+    from ugrad_quest.paths import cache_dir
+
+    # Named by a checksum, and holding the text it was parsed from: a hit is this very text (hashlib's
+    # import alone would cost more than the check).
+    cached = cache_dir() / "quest-yaml" / f"{zlib.crc32(text.encode()):08x}-{len(text)}.json"
+    try:
+        entry = json.loads(cached.read_text(encoding="utf-8"))
+        if entry["text"] == text:
+            return entry["raw"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    import yaml
+
+    try:
+        # libyaml's loader when PyYAML was built with it: the same safe subset, several times faster.
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise QuestFileError(path, at, f"is not valid YAML ({problem})") from None
+    try:
+        encoded = json.dumps({"text": text, "raw": raw})
+        if json.loads(encoded)["raw"] == raw:  # only what JSON gives back as it was (no dates, no odd keys)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(encoded, encoding="utf-8")
+            os.replace(partial, cached)
+    except (OSError, TypeError, ValueError):
+        pass  # a read-only or full cache folder: parse again next time
+    return raw
+
+
 def load_quest(quest_dir: Path) -> Quest:
     path = quest_dir / "quest.yaml"
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         parts = " and ".join(f"{p}/" for p in _QUEST_PARTS if (quest_dir / p).exists())
         holding = (f", but the folder {quest_dir.name!r} holds a quest's {parts}; write its quest.yaml or move the "
@@ -223,11 +258,7 @@ def load_quest(quest_dir: Path) -> Quest:
         raise QuestFileError(path, "", f"does not exist{holding}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestFileError(path, "", f"cannot be read ({exc})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise QuestFileError(path, at, f"is not valid YAML ({problem})") from None
+    raw = _parsed(path, text)
     f = _Fields(path, "", raw, _QUEST_FIELDS)
     version = f.get("format_version", int)
     if version != FORMAT_VERSION:

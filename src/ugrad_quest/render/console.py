@@ -13,12 +13,14 @@ THEME = Theme({
 })
 
 
+# emoji=False: no text of ours uses :codes:, and a learner's message or file name that happens to
+# (":x:") is shown as written; rich then never loads its table of 4,000 emoji names.
 def stdout_console() -> Console:
-    return Console(theme=THEME, highlight=False)
+    return Console(theme=THEME, highlight=False, emoji=False)
 
 
 def stderr_console() -> Console:
-    return Console(theme=THEME, stderr=True, highlight=False)
+    return Console(theme=THEME, stderr=True, highlight=False, emoji=False)
 
 
 def file_size(n: int) -> str:

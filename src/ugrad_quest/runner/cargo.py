@@ -73,12 +73,10 @@ def cargo_command() -> str | None:
 
 
 def cache_root() -> Path:
-    """Where driver builds live: QUEST_CACHE, else the user cache folder (never the workspace)."""
-    override = os.environ.get("QUEST_CACHE")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "ugrad-quest" / "rust"
+    """Where driver builds live: in the tool's cache folder (QUEST_CACHE, else the user's), never the workspace."""
+    from ugrad_quest.paths import cache_dir
+
+    return cache_dir() / "rust"
 
 
 def cache_for(crate: Path, kind: str = "learner") -> Path:
