@@ -114,7 +114,9 @@ class QuestPlugin:
 
     # -- workers -----------------------------------------------------------------------------------
     def modules(self) -> dict[str, str]:
-        return {m: f"{self.package}.{m}" for m in ("engine", "nn", "train")}
+        # numpy too: the tensor quest's tests make their ndarray operands with it in the worker, apart from
+        # anything the learner's Tensor does.
+        return {**{m: f"{self.package}.{m}" for m in ("engine", "nn", "train", "tensor")}, "numpy": "numpy"}
 
     def new_engine(self, modules: dict | None = None, extra_read: tuple[str, ...] = (), meter=None) -> Engine:
         spec = modules or self.modules()
@@ -193,6 +195,17 @@ class QuestPlugin:
             return train.train_step
         except RemoteError:
             raise LearnerImportError(f"{self.package}/train.py has no function train_step") from None
+
+    @pytest.fixture
+    def Tensor(self, learner):  # noqa: N802 - the fixture is named after the class it provides
+        """The learner's Tensor from <package>.tensor (quest tensor), a proxy (testkit/tensors.py)."""
+        learner("tensor")
+        from ugrad_quest.testkit.tensors import tensor_class  # numpy: only for the suites that use it
+
+        try:
+            return tensor_class(self.engine())
+        except RemoteError:
+            raise LearnerImportError(f"{self.package}/tensor.py has no class Tensor") from None
 
     @pytest.fixture
     def judge(self):

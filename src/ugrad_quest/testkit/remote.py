@@ -465,8 +465,9 @@ class Engine:
         raise ProtocolViolation(f"unknown result type {t!r}")
 
     # -- what the proxies do -------------------------------------------------------------------
-    def _made(self, command_of) -> RemoteValue:
-        proxy = object.__new__(self.Value)
+    def _made(self, command_of, cls: type | None = None) -> RemoteValue:
+        """A new proxy (of cls, else the engine's Value) for what the queued command makes."""
+        proxy = object.__new__(cls or self.Value)
         self._bind(proxy)
         self._enqueue(command_of(proxy._h), proxy)
         return proxy

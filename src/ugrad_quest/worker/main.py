@@ -21,7 +21,8 @@ import sys
 
 from ugrad_quest.worker import confine, wire
 
-BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+          "@": operator.matmul}
 IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
 MESSAGE_LIMIT = 2000
 REPR_LIMIT = 200
@@ -37,7 +38,7 @@ class Config:
         self.workspace = workspace
         """Put first on sys.path: the learner's package is imported from here (or, if absent, from site-packages)."""
         self.modules = modules
-        """Logical name (engine, nn, train) -> a module name to import, or {"file": path, "name": module name}."""
+        """Logical name (engine, nn, train, tensor, numpy) -> a module name to import, or {"file": path, "name": module name}."""
         self.value = value
         """[logical module, class name] of the engine's Value class: its instances are described as values."""
         self.reply_fd, self.dump_fd, self.judge_pid, self.tmp = reply_fd, dump_fd, judge_pid, tmp

@@ -39,7 +39,7 @@ IMPORT = "import"    # [IMPORT, module]                              -> {"t": "n
 ATTR = "attr"        # [ATTR, out, target, name]                     -> descriptor
 CALL = "call"        # [CALL, out, target, args, kwargs]             -> descriptor
 METHOD = "method"    # [METHOD, out, target, name, args, kwargs, options] -> descriptor
-OP = "op"            # [OP, out, symbol, left, right]                -> descriptor  (+ - * / **)
+OP = "op"            # [OP, out, symbol, left, right]                -> descriptor  (+ - * / ** @)
 NEG = "neg"          # [NEG, out, operand]                           -> descriptor
 IOP = "iop"          # [IOP, out, symbol, left, right]               -> descriptor  (x += y: Python's in-place protocol)
 SUM = "sum"          # [SUM, out, [items]]                           -> descriptor  (Python's sum(): 0 + a + b ...)
@@ -59,7 +59,7 @@ BASELINE_RECURSION = "baseline_recursion"
 """Run the call at the recursion limit the worker had before the learner's code was imported, and
 report the limit the call left behind as ``"limit_after"`` in its result (or error)."""
 
-BINARY = ("+", "-", "*", "/", "**")
+BINARY = ("+", "-", "*", "/", "**", "@")
 
 PROTOCOL_ERROR = "ProtocolError"
 

@@ -17,6 +17,10 @@ import numpy as np
 class Tensor:
     """An array that remembers how it was computed."""
 
+    # Given, not a task: with it, ndarray + Tensor makes numpy hand the operation to Tensor.__radd__
+    # (without it, numpy would add the ndarray's numbers to the Tensor one at a time).
+    __array_ufunc__ = None
+
     def __init__(self, data, _children=(), _op=""):
         """Store `data` (a number, a nested list or an ndarray) as `self.data`, a float64 ndarray
         (np.asarray(data, dtype=np.float64)); set `self.grad` to zeros of the same shape; remember
