@@ -43,6 +43,7 @@ REFERENCES = {
     "value": ENGINES / "iterative_slots",
     "mlp": ENGINES / "mlp" / "nn_micrograd_like",
     "optimize": ENGINES / "optimize" / "fast",
+    "tensor": ENGINES / "tensor" / "tape",
 }
 
 

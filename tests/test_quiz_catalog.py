@@ -14,7 +14,7 @@ from ugrad_quest.catalog import load_catalog, load_quest
 from ugrad_quest.catalog.loader import QuestFileError
 from ugrad_quest.catalog.models import BadgeSpec, Question
 
-REAL_QUESTS = ("value", "mlp", "optimize")
+REAL_QUESTS = ("value", "mlp", "optimize", "tensor")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,11 @@ EXPECTED = {
     ("optimize", "dot-nodes"): (_nodes_in_naive_dot(100), None, None),
     ("optimize", "alloc-share"): (80 / (80 - 50), 2, None),
     ("optimize", "fold-nodes"): (_nodes_in_naive_dot(100), None, None),  # Rust's fold from b: Python's sum(.., b)
+    ("tensor", "broadcast-sum"): (1.0 + 2.0 + 3.0 + 4.0, None, _slope(lambda a: a * (1.0 + 2.0 + 3.0 + 4.0), 1.0)),
+    ("tensor", "mean-grad"): (1 / 4, None, _slope(lambda x: (x + 3.0) / 4, 1.0)),  # one of the 4 rows averaged
+    ("tensor", "stable-lse"): (1000 + math.log(2), 4, None),
+    ("tensor", "lse-softmax"): (math.exp(2) / (math.exp(1) + math.exp(2)), 4,
+                                _slope(lambda x: math.log(math.exp(1.0) + math.exp(x)), 2.0)),
 }
 
 
