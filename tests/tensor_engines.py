@@ -12,6 +12,8 @@ TENSORS = Path(__file__).resolve().parent / "fixtures" / "engines" / "tensor"
 BUGS = tomllib.loads((TENSORS / "bugs.toml").read_text(encoding="utf-8"))
 CORRECT = tuple(sorted(p.name for p in TENSORS.iterdir() if (p / "ugrad" / "tensor.py").is_file()))
 MODULE = "ugrad/tensor.py"
+SCALAR = "closures"
+SCALAR_FILES = ("engine.py", "nn.py")
 
 
 def tensor_source(name: str) -> str:
@@ -26,12 +28,19 @@ def tensor_source(name: str) -> str:
 
 
 def tensor_workspace(name: str, dest: Path) -> Path:
-    """The workspace of the engine `name`: a correct one as it is, a buggy one written into dest/name."""
-    if name not in BUGS:
-        assert name in CORRECT, f"no tensor fixture {name!r}"
+    """The workspace of the engine `name`. A whole fixture is used as it is; one holding only its
+    ugrad/tensor.py (tape, the buggy ones) is written into dest/name beside the closures fixture's
+    engine.py and nn.py, the learner's own scalar engine and MLP that task batched times against."""
+    bug = BUGS.get(name, {})
+    base = bug.get("base", "tape") if bug else name
+    assert base in CORRECT, f"no tensor fixture {name!r}"
+    if not bug and all((TENSORS / name / "ugrad" / f).is_file() for f in SCALAR_FILES):
         return TENSORS / name
-    base = BUGS[name].get("base", "tape")
     target = Path(dest) / name
-    shutil.copytree(TENSORS / base, target, dirs_exist_ok=True)
+    (target / "ugrad").mkdir(parents=True, exist_ok=True)
+    for f in SCALAR_FILES:
+        shutil.copyfile(TENSORS / SCALAR / "ugrad" / f, target / "ugrad" / f)
+    shutil.copytree(TENSORS / base / "ugrad", target / "ugrad", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
     (target / MODULE).write_text(tensor_source(name), encoding="utf-8")
     return target
