@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from typing import Callable
 
 import numpy as np
@@ -203,6 +204,11 @@ class Dual:
         return self.v.shape
 
     @property
+    def data(self) -> np.ndarray:
+        """The value alone, a constant: a program's `a * a.data` is one use of a."""
+        return self.v
+
+    @property
     def k(self) -> int:
         return self.d.shape[0]
 
@@ -351,7 +357,7 @@ def array(r: random.Random, shape, lo: float = 0.2, hi: float = 2.0, *, positive
     return np.array(values, dtype=np.float64).reshape(shape)
 
 
-def dims(r: random.Random, count: int, lo: int = 2, hi: int = 5, distinct: bool = True) -> list[int]:
+def dims(r: random.Random, count: int, lo: int = 2, hi: int = 4, distinct: bool = True) -> list[int]:
     """count sizes in lo..hi, all different with distinct (so a transposed gradient cannot fit)."""
     pool = list(range(lo, hi + 1))
     return r.sample(pool, count) if distinct else [r.choice(pool) for _ in range(count)]
@@ -387,12 +393,13 @@ class Result:
         self.code, self.setup, self.arrays, self.consts = code, setup, arrays, consts
         self.out, self.want_out, self.grads, self.want_grads = out, want_out, grads, want_grads
 
-    def story(self) -> str:
-        return f"{self.setup}; {self.code}; out.backward()"
-
 
 class TensorKit:
-    """The learner's Tensor class (a proxy) plus the know-how to run programs on it and explain failures."""
+    """The learner's Tensor class (a proxy) plus the know-how to run programs on it and explain failures.
+
+    A message reads code first, then what went wrong and why, and the inputs' numbers last (a long
+    message is cut at the end): "out = a.T * w; out.backward() gave a wrong a.grad: transpose's backward
+    ...; got a.grad = [...], expected [...] (with a = Tensor([...]); w = np.array([...]))"."""
 
     def __init__(self, Tensor):  # noqa: N803 - named after the class it wraps
         self.T = Tensor
@@ -410,13 +417,13 @@ class TensorKit:
                   for n, c in (consts or {}).items()]
         return "; ".join(parts)
 
-    def explain(self, exc: Exception, what: str, hint: str = "") -> str:
+    def explain(self, exc: Exception, what: str, hint: str = "", setup: str = "") -> str:
         kind = getattr(exc, "remote_type", type(exc).__name__)
         where = exc.location() if isinstance(exc, RemoteError) else ""
         text = str(exc)
         base = f"{what} raised {kind}: {text}{where}" if text else f"{what} raised {kind}{where}"
         extra = _error_hint(exc, self.name)
-        return base + "".join(f". {h}" for h in (extra, hint) if h)
+        return base + "".join(f"; {h}" for h in (extra, hint) if h) + _with(setup)
 
     def run(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *,
             hint: str = "", backward: bool = True) -> Result:
@@ -429,24 +436,29 @@ class TensorKit:
             exec(code, {}, env)  # noqa: S102 - the hidden test's own program text, on proxies
             out = env["out"]
             self.engine.flush()
-            made = [v for v in env.values() if isinstance(v, RemoteTensor)]
             if getattr(out, "_error", None) is not None:
                 raise out._error
         except Exception as exc:  # noqa: BLE001 - not BaseException: the task's timeout must get through
-            fail(self.explain(exc, f"{setup}; {code}", hint))
-        self._check_kinds(setup, code, env, made)
-        [got_out] = read(self.engine, [(out, "data", "out")])
+            fail(self.explain(exc, code, hint, setup))
+        self._check_kinds(setup, code, env)
+        try:
+            [got_out] = read(self.engine, [(out, "data", "out")])
+        except AssertionError as exc:
+            fail(f"{code}: {exc}{_with(setup)}")
         want_out, want_grads = expected(code, arrays, consts)
         grads = {}
         if backward:
             try:
                 self.engine.call_method(out, "backward")
             except Exception as exc:  # noqa: BLE001
-                fail(self.explain(exc, f"{setup}; {code}; out.backward()", hint))
-            grads = dict(zip(arrays, read(self.engine, [(tensors[n], "grad", n) for n in arrays])))
+                fail(self.explain(exc, f"{code}; out.backward()", hint, setup))
+            try:
+                grads = dict(zip(arrays, read(self.engine, [(tensors[n], "grad", n) for n in arrays])))
+            except AssertionError as exc:
+                fail(f"{code}; out.backward(): {exc}{_with(setup)}")
         return Result(code, setup, arrays, consts, got_out, want_out, grads, want_grads)
 
-    def _check_kinds(self, setup: str, code: str, env: dict, made: list) -> None:
+    def _check_kinds(self, setup: str, code: str, env: dict) -> None:
         for name, value in env.items():
             if not isinstance(value, RemoteTensor):
                 continue
@@ -455,30 +467,36 @@ class TensorKit:
                                                                "l": "list", "u": "tuple"}.get(desc.get("t"))
             if kind in ("ndarray", "float", "int", "None", "list", "tuple", "float64"):
                 extra = ": does the method end with `return out`?" if kind == "None" else ""
-                fail(f"{setup}; {code}: {name} is a {kind}, expected a {self.name}{extra}")
+                fail(f"{code}: {name} is a {kind}, expected a {self.name}{extra}{_with(setup)}")
 
     def check(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *, hint: str = "",
               diagnose: Callable[[Result, str], str] | None = None, grads: bool = True) -> Result:
         """Run the program and compare out's data and every input's grad with the oracle's. A mismatch
         fails with what was computed and expected, plus diagnose(result, input name) or hint."""
         res = self.run(code, arrays, consts, hint=hint, backward=grads)
-        story = f"{res.setup}; {code}"
+        setup = _with(res.setup)
         if res.out.shape != res.want_out.shape:
-            fail(f"{story} gave out of shape {shape_text(res.out.shape)}, expected {shape_text(res.want_out.shape)} "
-                 f"(as numpy gives){_also(hint)}")
+            fail(f"{code} gave out of shape {shape_text(res.out.shape)}, expected {shape_text(res.want_out.shape)} "
+                 f"as numpy gives{_also(hint)}{setup}")
         if not allclose(res.out, res.want_out):
             extra = diagnose(res, "out") if diagnose else ""
-            fail(f"{story} gave out.data = {show(res.out)}, expected {show(res.want_out)}{_also(extra or hint)}")
+            fail(f"{code} gave wrong numbers in out{_also(extra or hint)}; got out.data = {show(res.out)}, "
+                 f"expected {show(res.want_out)}{setup}")
         for name in res.grads:
             got, want = res.grads[name], res.want_grads[name]
             if got.shape == want.shape and allclose(got, want):
                 continue
             extra = diagnose(res, name) if diagnose else ""
             if got.shape != want.shape:
-                fail(f"{res.story()} left {name}.grad of shape {shape_text(got.shape)}, expected "
-                     f"{shape_text(want.shape)}, the shape of {name}{_also(extra or hint)}")
-            fail(f"{res.story()} gave {name}.grad = {show(got)}, expected {show(want)}{_also(extra or hint)}")
+                fail(f"{code}; out.backward() left {name}.grad of shape {shape_text(got.shape)}, expected "
+                     f"{shape_text(want.shape)}, the shape of {name}{_also(extra or hint)}{setup}")
+            fail(f"{code}; out.backward() gave a wrong {name}.grad{_also(extra or hint)}; got {name}.grad = "
+                 f"{show(got)}, expected {show(want)}{setup}")
         return res
+
+
+def _with(setup: str) -> str:
+    return f" (with {setup})" if setup else ""
 
 
 def _also(text: str) -> str:
@@ -523,3 +541,35 @@ def broadcast_axes(shape, out_shape) -> str:
     lead = len(out_shape) - len(shape)
     axes = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and out_shape[lead + i] != 1]
     return "axis " + str(axes[0]) if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+
+
+# -- random graphs ----------------------------------------------------------------------------------------
+def random_program(r: random.Random, steps: int = 8) -> tuple[str, dict[str, tuple[int, ...]]]:
+    """(program text, input shapes): a graph of element-wise ops, broadcasts, a reduction and a matrix
+    product over inputs a, b (m, n), v (n,) and q (n, n), where later steps reuse earlier results at
+    random, so it has diamonds and nodes used at several depths; out adds up every result no later step
+    used, so every step counts. tanh keeps the numbers moderate."""
+    m, n = dims(r, 2)
+    shapes = {"a": (m, n), "b": (m, n), "v": (n,), "q": (n, n)}
+    pool = [("a", (m, n)), ("b", (m, n)), ("v", (n,))]
+    used: set[str] = set()
+    lines = []
+    for i in range(1, steps + 1):
+        x, sx = pool[-1] if r.random() < 0.5 else r.choice(pool)
+        kind = r.choice(["binary", "binary", "binary", "unary", "reduce", "matmul"])
+        if kind == "binary":
+            y, sy = r.choice(pool)
+            expr, shape = f"{x} {r.choice(['+', '-', '*'])} {y}", np.broadcast_shapes(sx, sy)
+            used.add(y)
+        elif kind == "unary" or len(sx) == 1:
+            expr, shape = r.choice([f"{x}.tanh()", f"{x}.relu()", f"({x} * {r.choice([0.5, -1.5, 2])}).tanh()"]), sx
+        elif kind == "reduce":
+            expr, shape = f"{x}.sum(axis=0, keepdims=True)", (1, sx[1])
+        else:
+            expr, shape = f"({x} @ q).tanh()", sx
+        used.add(x)
+        lines.append(f"s{i} = {expr}")
+        pool.append((f"s{i}", tuple(shape)))
+    lines.append("out = " + " + ".join(name for name, _ in pool[3:] if name not in used))
+    text = "; ".join(lines)
+    return text, {k: s for k, s in shapes.items() if re.search(rf"\b{k}\b", text)}
