@@ -60,7 +60,7 @@ def test_quest_line_in_one_workspace(tmp_path: Path):
     code, again = _check(ws, "value")  # an earlier quest can still be checked by name
     assert code == 0 and again["xp_awarded"] == 0
     listing = {q["id"]: q["status"] for q in json.loads(quest_command("list", "--json", cwd=ws).stdout)}
-    assert listing == {"value": "complete", "mlp": "complete", "optimize": "in progress"}
+    assert listing == {"value": "complete", "mlp": "complete", "optimize": "in progress", "tensor": "available"}
 
 
 def test_micrograd_checked_as_an_existing_implementation_passes_mlp(tmp_path: Path):
