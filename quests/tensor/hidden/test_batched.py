@@ -54,15 +54,10 @@ def mismatch(losses, want, who: str) -> str:
 
 
 @pytest.fixture
-def engines(judge, learner):
+def engines(judge):
     """Two workers of their own, one per side, each with the learner's engine, nn and tensor modules and
     _batched.py beside them. The sides run at the same time, as the optimize quest's speed rounds do: on
     a busy machine both then share the same contention, which CPU time alone does not cancel."""
-    learner("tensor")
-    try:
-        learner("nn")
-    except Exception as exc:  # noqa: BLE001 - no nn.py: the mlp quest is not done in this workspace
-        fail(f"task batched times your Tensor against your scalar MLP from the mlp quest, and {exc}")
     modules = {m: f"{state.PACKAGE}.{m}" for m in ("engine", "nn", "tensor")}
     modules.update(numpy="numpy", batched={"file": str(FILE), "name": "_tensor_batched"})
     meter = speed.shared_meter(judge.budgets)
@@ -72,7 +67,12 @@ def engines(judge, learner):
         engine.close()
 
 
-def test_full_batch_training(engines, record_property):
+def test_full_batch_training(engines, learner, record_property):
+    learner("tensor")
+    try:
+        learner("nn")
+    except Exception as exc:  # noqa: BLE001 - no nn.py: the mlp quest is not done in this workspace
+        fail(f"task batched times your Tensor against your scalar MLP from the mlp quest, and {exc}")
     B = batched()
     seed = rng().randrange(10**6)
     reference = B.reference_losses(seed, CHECKED_EPOCHS)
