@@ -11,24 +11,20 @@ import importlib.util
 import math
 import statistics
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from ugrad_quest.testkit import state
 from ugrad_quest.testkit.checks import fail, rng
 from ugrad_quest.testkit.remote import RemoteError
-from ugrad_quest.testkit import speed
 from ugrad_quest.testkit.speed import fmt_ms, fmt_ratio
 
 pytestmark = pytest.mark.task("batched")
 
 FILE = Path(__file__).with_name("_batched.py")
-ROUNDS = 5
-TARGET = 0.3
-"""CPU seconds per side and round (the scalar side runs whole epochs, at least one). The ratio is the
-median of the rounds' ratios; both sides of a round run at once and start with the last run's garbage
-collected, so neither pays for the other's heap or for a busier moment of the machine."""
+PAIRS = 15
+"""Pairs of timed runs, each about one scalar epoch of CPU per side (0.1 s for micrograd's engine): the
+ratio is their median, which moved by less than 10% from one check to the next on a shared machine."""
 CHECKED_EPOCHS = 60
 LOSS_REL_TOL = 1e-6
 
@@ -54,20 +50,16 @@ def mismatch(losses, want, who: str) -> str:
 
 
 @pytest.fixture
-def engines(judge):
-    """Two workers of their own, one per side, each with the learner's engine, nn and tensor modules and
-    _batched.py beside them. The sides run at the same time, as the optimize quest's speed rounds do: on
-    a busy machine both then share the same contention, which CPU time alone does not cancel."""
+def engine(judge):
+    """A worker of its own: the learner's engine, nn and tensor modules, and _batched.py beside them."""
     modules = {m: f"{state.PACKAGE}.{m}" for m in ("engine", "nn", "tensor")}
     modules.update(numpy="numpy", batched={"file": str(FILE), "name": "_tensor_batched"})
-    meter = speed.shared_meter(judge.budgets)
-    engines = {side: judge.engine(modules, extra_read=(str(FILE),), meter=meter) for side in ("tensor", "scalar")}
-    yield engines
-    for engine in engines.values():
-        engine.close()
+    engine = judge.engine(modules, extra_read=(str(FILE),))
+    yield engine
+    engine.close()
 
 
-def test_full_batch_training(engines, learner, record_property):
+def test_full_batch_training(engine, learner, record_property):
     learner("tensor")
     try:
         learner("nn")
@@ -76,51 +68,39 @@ def test_full_batch_training(engines, learner, record_property):
     B = batched()
     seed = rng().randrange(10**6)
     reference = B.reference_losses(seed, CHECKED_EPOCHS)
-    sides = {}
-    for side, engine in engines.items():
-        helper, module = engine.module("batched"), engine.module("tensor" if side == "tensor" else "nn")
-        sides[side] = (engine, helper.settle, helper.train_tensor if side == "tensor" else helper.train_scalar,
-                       module.Tensor if side == "tensor" else module,
-                       "your Tensor" if side == "tensor" else "your scalar MLP (ugrad/nn.py)")
+    helper, clock = engine.module("batched"), engine.ensure().cpu
+    sides = {"tensor": (helper.train_tensor, engine.module("tensor").Tensor, "your Tensor"),
+             "scalar": (helper.train_scalar, engine.module("nn"), "your scalar MLP (ugrad/nn.py)")}
 
-    def run(side: str, runs: tuple[int, int]) -> tuple[float, str]:
-        """(CPU seconds per epoch of `calls` training runs of `epochs` epochs each, what went wrong or "")."""
-        calls, epochs = runs
-        engine, settle, train, arg, who = sides[side]
-        clock = engine.ensure().cpu
+    def run(side: str, epochs: int) -> float:
+        """CPU seconds per epoch of one training run of `epochs` epochs, its losses checked."""
+        train, arg, who = sides[side]
+        try:
+            engine.call(helper.settle)
+            start = clock()
+            losses = engine.call(train, [arg, seed, epochs])
+            spent = clock() - start
+        except RemoteError as exc:
+            fail(f"training the two moons full-batch with {who} raised {exc.remote_type}: {exc}{exc.location()}")
         want = reference[:epochs] if len(reference) >= epochs else B.reference_losses(seed, epochs)
-        spent = 0.0
-        for _ in range(calls):
-            try:
-                engine.call(settle)
-                start = clock()
-                losses = engine.call(train, [arg, seed, epochs])
-            except RemoteError as exc:
-                return 0.0, (f"training the two moons full-batch with {who} raised {exc.remote_type}: {exc}"
-                             f"{exc.location()}")
-            spent += clock() - start
-            problem = mismatch(losses, want, who)
-            if problem:
-                also = " (the mlp quest's MLP: relu on hidden layers, a linear last layer)" if side == "scalar" else ""
-                return 0.0, problem + also
-        return max(spent, 1e-9) / (calls * epochs), ""
+        problem = mismatch(losses, want, who)
+        if problem:
+            fail(problem + (" (the mlp quest's MLP: relu on hidden layers, a linear last layer)" if side == "scalar" else ""))
+        return max(spent, 1e-9) / epochs
 
-    def both(runs: dict) -> dict:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="batched") as pool:
-            futures = {side: pool.submit(run, side, n) for side, n in runs.items()}
-            results = {side: f.result() for side, f in futures.items()}
-        for side in ("tensor", "scalar"):
-            if results[side][1]:
-                fail(results[side][1])
-        return {side: seconds for side, (seconds, _) in results.items()}
-
-    per_epoch = both({"tensor": (1, CHECKED_EPOCHS), "scalar": (1, 1)})  # checked, and warm
-    # Tensor epochs are cheap: one run of many. A scalar epoch is a whole run of its own (its graph's
-    # collection included), as many runs as fill the round.
-    count = {side: max(1, math.ceil(TARGET / seconds)) for side, seconds in per_epoch.items()}
-    rounds = [both({"tensor": (1, count["tensor"]), "scalar": (count["scalar"], 1)}) for _ in range(ROUNDS)]
-    ratio = statistics.median(r["scalar"] / r["tensor"] for r in rounds)
-    ms = {side: 1000 * statistics.median(r[side] for r in rounds) for side in ("tensor", "scalar")}
+    # Warm, and checked over CHECKED_EPOCHS; then PAIRS pairs of one scalar epoch (a run of its own, its
+    # graph's collection included) and a tensor run of about the same CPU time, back to back, in
+    # alternating order: each pair's ratio is measured within a fraction of a second, so a machine whose
+    # load changes from second to second changes both sides of it alike.
+    tensor_epoch, scalar_epoch = run("tensor", CHECKED_EPOCHS), run("scalar", 1)
+    epochs = max(1, math.ceil(scalar_epoch / tensor_epoch))
+    pairs = []
+    for i in range(PAIRS):
+        order = ("scalar", "tensor") if i % 2 == 0 else ("tensor", "scalar")
+        times = {side: run(side, 1 if side == "scalar" else epochs) for side in order}
+        pairs.append(times)
+    ratio = statistics.median(p["scalar"] / p["tensor"] for p in pairs)
+    ms = {side: 1000 * statistics.median(p[side] for p in pairs) for side in ("tensor", "scalar")}
     record_property("note", f"one full-batch epoch of the two moons ({B.POINTS} points): your Tensor "
                     f"{fmt_ms(ms['tensor'])} ms, your scalar MLP {fmt_ms(ms['scalar'])} ms, {fmt_ratio(ratio)} less "
-                    f"CPU time with tensors (median of {ROUNDS} rounds)")
+                    f"CPU time with tensors (median of {PAIRS} pairs of runs)")

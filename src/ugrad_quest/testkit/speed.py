@@ -144,12 +144,6 @@ class _Capped:
             self.used += usage.cpu
 
 
-def shared_meter(budgets) -> _Capped:
-    """A meter for workers driven from threads of the judge at the same time (the task's budgets, with no
-    cap of its own): the counts kept under a lock, each exchange's wall time counted half."""
-    return _Capped(budgets, math.inf)
-
-
 class _Uncapped:
     """The baseline's view of the meter: counted alike, but never stopped by the measurement's cap, which a
     slow learner running beside it may have used up (the baseline's own cost is known and bounded)."""
