@@ -83,7 +83,10 @@ def test_an_ndarray_on_either_side(kit, code):
     r = tk.rng()
     m, n = tk.dims(r, 2)
     name = "p" if " p)" in code else "a"
-    check(kit, code, {name: (m, n)}, r, {"v": tk.array(r, (n,)), "w": tk.array(r, (m, n))}, p=True)
+    left = ("with an ndarray on the left, numpy's operator runs first: keep __array_ufunc__ = None in class Tensor "
+            "(the starter has it), so numpy hands v - a to your __rsub__ instead of computing it number by number")
+    check(kit, code, {name: (m, n)}, r, {"v": tk.array(r, (n,)), "w": tk.array(r, (m, n))},
+          hint=left if code.startswith("out = (v") else SUM_BACK, p=True)
 
 
 def test_random_broadcast_pairs(kit):

@@ -440,7 +440,7 @@ class TensorKit:
                 raise out._error
         except Exception as exc:  # noqa: BLE001 - not BaseException: the task's timeout must get through
             fail(self.explain(exc, code, hint, setup))
-        self._check_kinds(setup, code, env)
+        self._check_kinds(setup, code, env, hint)
         try:
             [got_out] = read(self.engine, [(out, "data", "out")])
         except AssertionError as exc:
@@ -458,7 +458,7 @@ class TensorKit:
                 fail(f"{code}; out.backward(): {exc}{_with(setup)}")
         return Result(code, setup, arrays, consts, got_out, want_out, grads, want_grads)
 
-    def _check_kinds(self, setup: str, code: str, env: dict) -> None:
+    def _check_kinds(self, setup: str, code: str, env: dict, hint: str = "") -> None:
         for name, value in env.items():
             if not isinstance(value, RemoteTensor):
                 continue
@@ -467,7 +467,8 @@ class TensorKit:
                                                                "l": "list", "u": "tuple"}.get(desc.get("t"))
             if kind in ("ndarray", "float", "int", "None", "list", "tuple", "float64"):
                 extra = ": does the method end with `return out`?" if kind == "None" else ""
-                fail(f"{code}: {name} is a {kind}, expected a {self.name}{extra}{_with(setup)}")
+                article = "an" if kind[0] in "aeiou" else "a"
+                fail(f"{code}: {name} is {article} {kind}, expected a {self.name}{extra}{_also(hint)}{_with(setup)}")
 
     def check(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *, hint: str = "",
               diagnose: Callable[[Result, str], str] | None = None, grads: bool = True) -> Result:
