@@ -423,6 +423,8 @@ class TensorKit:
         text = str(exc)
         base = f"{what} raised {kind}: {text}{where}" if text else f"{what} raised {kind}{where}"
         extra = _error_hint(exc, self.name)
+        if kind == "NotImplementedError":
+            hint = ""  # a stub not written yet: its own message says which, and the task's advice is for later
         return base + "".join(f"; {h}" for h in (extra, hint) if h) + _with(setup)
 
     def run(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *,
