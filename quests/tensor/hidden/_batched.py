@@ -70,8 +70,10 @@ def reference_losses(seed: int, epochs: int) -> list[float]:
 
 # -- run in the engine worker, with the learner's classes -----------------------------------------------
 def settle() -> None:
-    """Collect whatever is left before a run's clock starts (the garbage of importing and of the judge's
-    earlier requests)."""
+    """Collect the last run's garbage before the next run's clock starts. Both sides leave their graphs
+    in reference cycles; a scalar epoch's is thousands of nodes, and left to the collector's thresholds
+    its collection lands in later epochs at moments that vary from run to run (a run of eight epochs
+    cost five times eight single ones). The timed runs are the epochs' work, the collector's kept out."""
     gc.collect()
 
 
@@ -89,7 +91,6 @@ def train_tensor(Tensor, seed: int, epochs: int) -> list[float]:  # noqa: N803 -
         loss.backward()
         losses.append(float(loss.data))
         params = [Tensor(p.data - LR * p.grad) for p in params]
-    gc.collect()  # a run pays for collecting its own garbage (see train_scalar)
     return losses
 
 
@@ -120,8 +121,4 @@ def train_scalar(nn, seed: int, epochs: int) -> list[float]:
         losses.append(float(loss.data))
         for p in params:
             p.data -= LR * p.grad
-    # A scalar epoch leaves thousands of nodes in reference cycles; left to the collector's thresholds,
-    # their collection lands in later epochs at moments that vary from run to run, and a run of n epochs
-    # costs more than n times one. Collected here, every run pays for exactly its own garbage.
-    gc.collect()
     return losses

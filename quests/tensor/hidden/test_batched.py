@@ -88,8 +88,8 @@ def test_full_batch_training(engine, learner, record_property):
             fail(problem + (" (the mlp quest's MLP: relu on hidden layers, a linear last layer)" if side == "scalar" else ""))
         return max(spent, 1e-9) / epochs
 
-    # Warm, and checked over CHECKED_EPOCHS; then PAIRS pairs of one scalar epoch (a run of its own, its
-    # graph's collection included) and a tensor run of about the same CPU time, back to back, in
+    # Warm, and checked over CHECKED_EPOCHS; then PAIRS pairs of one scalar epoch (a run of its own, the
+    # garbage of the run before collected first) and a tensor run of about the same CPU time, back to back, in
     # alternating order: each pair's ratio is measured within a fraction of a second, so a machine whose
     # load changes from second to second changes both sides of it alike.
     tensor_epoch, scalar_epoch = run("tensor", CHECKED_EPOCHS), run("scalar", 1)
