@@ -31,10 +31,16 @@ def diagnose(res: tk.Result, name: str) -> str:
         return ""
     got, want = res.grads[name], res.want_grads[name]
     axes = tk.broadcast_axes(shape, out_shape)
+    keep = ""
+    if 1 in shape:
+        ones = [i for i, s in enumerate(shape) if s == 1]
+        keep = (f", with keepdims=True for {'axis' if len(ones) == 1 else 'axes'} {', '.join(map(str, ones))} "
+                f"where {name} has size 1: a sum that drops such an axis lines up with the wrong axes when "
+                "added back")
     if got.shape != want.shape:
         kept = "it kept the broadcast shape of out" if got.shape == out_shape else f"it has shape {tk.shape_text(got.shape)}"
         return (f"{name} has shape {tk.shape_text(shape)} and numpy broadcast it to {tk.shape_text(out_shape)}; "
-                f"{kept}: sum it back over the axes that were broadcast ({axes})")
+                f"{kept}: sum it back over the axes that were broadcast ({axes}){keep}")
     if np.isclose(got.sum(), want.sum(), rtol=1e-6, atol=1e-9):
         return (f"the right numbers summed over the wrong axes: {name} of shape {tk.shape_text(shape)} was "
                 f"broadcast along {axes} of out {tk.shape_text(out_shape)}, so its gradient is out's summed over "
@@ -63,7 +69,7 @@ def test_matrix_and_vector(kit):
     # b (n,) is stretched over a new leading axis: summed back over axis 0.
     r = tk.rng()
     m, n = tk.dims(r, 2)
-    check(kit, "out = (a * b - b) * w", {"a": (m, n), "b": (n,)}, r, {"w": tk.array(r, (m, n))})
+    check(kit, "out = (a * b - c) * w", {"a": (m, n), "b": (n,), "c": (m, 1)}, r, {"w": tk.array(r, (m, n))})
 
 
 @pytest.mark.parametrize("code", ["out = (2.5 - a) * w", "out = (a * 3) * w", "out = (a + 1.5) * w",

@@ -417,14 +417,14 @@ class TensorKit:
                   for n, c in (consts or {}).items()]
         return "; ".join(parts)
 
-    def explain(self, exc: Exception, what: str, hint: str = "", setup: str = "") -> str:
+    def explain(self, exc: Exception, what: str, hint: "str | Callable[[], str]" = "", setup: str = "") -> str:
         kind = getattr(exc, "remote_type", type(exc).__name__)
         where = exc.location() if isinstance(exc, RemoteError) else ""
         text = str(exc)
         base = f"{what} raised {kind}: {text}{where}" if text else f"{what} raised {kind}{where}"
         extra = _error_hint(exc, self.name)
-        if kind == "NotImplementedError":
-            hint = ""  # a stub not written yet: its own message says which, and the task's advice is for later
+        # A stub not written yet: its own message says which, and the task's advice is for later.
+        hint = "" if kind == "NotImplementedError" else _resolve(hint)
         return base + "".join(f"; {h}" for h in (extra, hint) if h) + _with(setup)
 
     def run(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *,
@@ -460,7 +460,7 @@ class TensorKit:
                 fail(f"{code}; out.backward(): {exc}{_with(setup)}")
         return Result(code, setup, arrays, consts, got_out, want_out, grads, want_grads)
 
-    def _check_kinds(self, setup: str, code: str, env: dict, hint: str = "") -> None:
+    def _check_kinds(self, setup: str, code: str, env: dict, hint: "str | Callable[[], str]" = "") -> None:
         for name, value in env.items():
             if not isinstance(value, RemoteTensor):
                 continue
@@ -470,7 +470,8 @@ class TensorKit:
             if kind in ("ndarray", "float", "int", "None", "list", "tuple", "float64"):
                 extra = ": does the method end with `return out`?" if kind == "None" else ""
                 article = "an" if kind[0] in "aeiou" else "a"
-                fail(f"{code}: {name} is {article} {kind}, expected a {self.name}{extra}{_also(hint)}{_with(setup)}")
+                fail(f"{code}: {name} is {article} {kind}, expected a {self.name}{extra}{_also(_resolve(hint))}"
+                     f"{_with(setup)}")
 
     def check(self, code: str, arrays: dict[str, np.ndarray], consts: dict | None = None, *, hint: str = "",
               diagnose: Callable[[Result, str], str] | None = None, grads: bool = True) -> Result:
@@ -478,6 +479,10 @@ class TensorKit:
         fails with what was computed and expected, plus diagnose(result, input name) or hint."""
         res = self.run(code, arrays, consts, hint=hint, backward=grads)
         setup = _with(res.setup)
+        if callable(hint) and not (res.out.shape == res.want_out.shape and allclose(res.out, res.want_out)
+                                   and all(g.shape == res.want_grads[n].shape and allclose(g, res.want_grads[n])
+                                           for n, g in res.grads.items())):
+            hint = hint()  # worked out only for a failure (it may run probes)
         if res.out.shape != res.want_out.shape:
             fail(f"{code} gave out of shape {shape_text(res.out.shape)}, expected {shape_text(res.want_out.shape)} "
                  f"as numpy gives{_also(hint)}{setup}")
@@ -496,6 +501,34 @@ class TensorKit:
             fail(f"{code}; out.backward() gave a wrong {name}.grad{_also(extra or hint)}; got {name}.grad = "
                  f"{show(got)}, expected {show(want)}{setup}")
         return res
+
+
+    def probe(self) -> str:
+        """Which single operation already goes wrong alone, as "see task ...", or "" when each is right: a
+        graph's wrong gradient is then not the order's or the accumulation's fault. Run only after a failure."""
+        r = rng()
+        for task, code, shapes, consts in PROBES:
+            try:
+                self.check(code, {n: array(r, s) for n, s in shapes.items()},
+                           {n: array(r, s) for n, s in consts.items()})
+            except AssertionError:
+                return (f"{code.removeprefix('out = ')} goes wrong alone too, so see task {task} first "
+                        "(quest check --task " + task + ")")
+        return ""
+
+
+PROBES = (
+    ("elementwise", "out = (a * b - b.tanh()).relu() * w", {"a": (2, 3), "b": (2, 3)}, {"w": (2, 3)}),
+    ("broadcast", "out = (a + v) * w", {"a": (2, 3), "v": (3,)}, {"w": (2, 3)}),
+    ("broadcast", "out = (a * c) * w", {"a": (2, 3), "c": (2, 1)}, {"w": (2, 3)}),
+    ("reduce", "out = a.sum(axis=0, keepdims=True) * w", {"a": (2, 3)}, {"w": (1, 3)}),
+    ("matmul", "out = (a @ q) * w", {"a": (2, 3), "q": (3, 3)}, {"w": (2, 3)}),
+)
+"""(task, program, input shapes, constant shapes): one operation of each kind random_program uses."""
+
+
+def _resolve(hint) -> str:
+    return hint() if callable(hint) else hint
 
 
 def _with(setup: str) -> str:
