@@ -182,3 +182,16 @@ def test_child_does_not_inherit_learner_pythonpath_side_effects(tmp_path: Path, 
     monkeypatch.setenv("PYTHONPATH", str(other) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = run_suite(BASICS, tmp_path / "ws")
     assert statuses(result)["data"] == "passed"
+
+
+def test_a_tuple_reaches_the_learners_code_as_a_tuple_and_a_list_as_a_list(tmp_path: Path):
+    # A learner's reshape may test isinstance(shape[0], tuple): the protocol keeps tuples apart.
+    from helpers import engine_for
+
+    write_engine(tmp_path, BASICS_ENGINE + "\n\ndef kinds(*args):\n    return [type(a).__name__ for a in args]\n")
+    engine = engine_for(tmp_path, tmp_path / "worker")
+    try:
+        kinds = engine.module("engine").kinds((8, 2), [8, 2], ((1,), [2]))
+        assert list(kinds) == ["tuple", "list", "tuple"]
+    finally:
+        engine.close()

@@ -119,6 +119,8 @@ class Worker:
             if "m" in a:
                 module = self.module(a["m"])
                 return getattr(module, a["a"]) if "a" in a else module
+            if isinstance(a.get("u"), list):
+                return tuple(self.arg(x) for x in a["u"])
             raise ProtocolError(f"not an argument: {a!r}")
         return a
 

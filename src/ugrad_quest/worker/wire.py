@@ -10,7 +10,7 @@ Values live in the worker and are named by handles: the judge picks positive han
 commands make (so those commands need no answer and can be queued), the worker picks negative ones
 for objects it hands out (parameters, outputs), one handle per object, so identity survives.
 
-Arguments are JSON numbers, strings, booleans, null and arrays, or a reference:
+Arguments are JSON numbers, strings, booleans, null and arrays (lists), ``{"u": [..]}`` (a tuple), or a reference:
 ``{"h": n}`` a handle, ``{"m": "nn"}`` one of the learner's modules, ``{"m": "nn", "a": "MLP"}`` a
 module attribute. Results are descriptors (see ``describe`` in the worker):
 

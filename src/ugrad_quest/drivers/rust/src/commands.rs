@@ -93,6 +93,10 @@ impl Worker {
                         None => Ok(Obj::Module(module)),
                     };
                 }
+                if let Some(Json::Arr(items)) = a.get("u") {
+                    // A tuple: Rust has no tuple of any length, and a list serves wherever one is taken.
+                    return Ok(Obj::List(items.iter().map(|x| self.arg(x)).collect::<Result<_, _>>()?));
+                }
                 return Err(Failure::protocol(format!("not an argument: {}", a.encode())));
             }
         })
