@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,14 @@ class Value:
 """
 
 
-@pytest.fixture(scope="session")
-def rust_cache(tmp_path_factory) -> Path:
-    """One folder for Rust driver builds across the session (never the user's ~/.cache)."""
-    return tmp_path_factory.mktemp("rust-cache")
+@pytest.fixture(scope="session", autouse=True)
+def rust_cache(tmp_path_factory) -> Iterator[Path]:
+    """One cache folder (Rust driver builds, parsed quest files) across the session, never the user's
+    ~/.cache: set for the whole session, so session-scoped fixtures' commands use it too."""
+    cache = tmp_path_factory.mktemp("rust-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUEST_CACHE", str(cache))
+        yield cache
 
 
 @pytest.fixture(autouse=True)

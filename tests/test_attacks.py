@@ -586,7 +586,9 @@ def _verify_delete_job(bundle: dict, root: Path) -> Verified:
     files = attack_files("delete-verifier-home", paths=[str(home.resolve()), str(user.resolve())])
     path = root / "forged.json"
     path.write_text(json.dumps(forge(bundle, files), indent=1), encoding="utf-8")
-    verified = verify(path, home, HOME=str(user))
+    # The tool's own cache (parsed quest files) goes elsewhere: the user's folder shows only what the
+    # bundle's code did to it.
+    verified = verify(path, home, HOME=str(user), QUEST_CACHE=str(root / "tool-cache"))
     verified.extra.update(before=before, after={"home": snapshot(home), "user": snapshot(user)})
     return verified
 
