@@ -46,7 +46,7 @@ def test_start_adds_tensor_py_and_a_correct_engine_passes_every_task(tmp_path: P
     assert checked.returncode == 0 and report["complete"]
     batched = report["tasks"][-1]["message"]
     assert "one full-batch epoch of the two moons (40 points): your Tensor " in batched
-    assert "less CPU time with tensors (median of 21 pairs of runs in 3 fresh workers)" in batched
+    assert "less CPU time with tensors (median of 21 pairs of runs side by side)" in batched
 
 
 def _numeric_gradients(code: str, arrays: dict[str, np.ndarray], h: float = 1e-6) -> dict[str, np.ndarray]:

@@ -11,13 +11,14 @@ import importlib.util
 import math
 import statistics
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from ugrad_quest.testkit import state
 from ugrad_quest.testkit.checks import fail, rng
 from ugrad_quest.testkit.remote import RemoteError
-from ugrad_quest.testkit.speed import fmt_ms, fmt_ratio
+from ugrad_quest.testkit.speed import fmt_ms, fmt_ratio, shared_meter
 
 pytestmark = pytest.mark.task("batched")
 
@@ -53,13 +54,14 @@ def mismatch(losses, want, who: str) -> str:
 
 @pytest.fixture
 def engines(judge):
-    """Fresh workers, each with the learner's engine, nn and tensor modules and _batched.py beside them."""
-    made = []
+    """Fresh workers, each with the learner's engine, nn and tensor modules and _batched.py beside them,
+    under one meter that two threads can share."""
+    made, meter = [], shared_meter(judge.budgets)
 
     def start():
         modules = {m: f"{state.PACKAGE}.{m}" for m in ("engine", "nn", "tensor")}
         modules.update(numpy="numpy", batched={"file": str(FILE), "name": "_tensor_batched"})
-        made.append(judge.engine(modules, extra_read=(str(FILE),)))
+        made.append(judge.engine(modules, extra_read=(str(FILE),), meter=meter))
         return made[-1]
 
     yield start
@@ -96,27 +98,28 @@ def test_full_batch_training(engines, learner, record_property):
             fail(problem + (" (the mlp quest's MLP: relu on hidden layers, a linear last layer)" if side == "scalar" else ""))
         return max(spent, 1e-9) / epochs
 
-    # In each of WORKERS fresh workers: warm, and checked (over CHECKED_EPOCHS in the first); then PAIRS
-    # pairs of one scalar epoch (a run of its own, the garbage of the run before collected first) and a
-    # tensor run of about the same CPU time, back to back, in alternating order: each pair's ratio is
-    # measured within a fraction of a second, so a machine whose load changes from second to second
-    # changes both sides of it alike. A pair the machine's state changed under (both CPUs of a small
-    # machine busy, then not: a run 1.6x slower) is an outlier, and one worker's pairs share that process's
-    # luck, so the ratio reported is the median of every pair of every worker.
+    # WORKERS times, two fresh workers: one warms the Tensor (checked over CHECKED_EPOCHS the first time),
+    # the other the scalar MLP; then PAIRS pairs, each one scalar epoch in the first worker (a run of its
+    # own, the garbage of the run before collected first) while a tensor run of about the same CPU time
+    # runs in the other, at the same moment. Run side by side, both sides meet the same machine: on a
+    # small one a run is 1.6x slower while the other CPU is busy, and one after the other, the two sides
+    # of a pair met it differently (the ratio moved by 14-20% from check to check; side by side, 7% on a
+    # machine four times oversubscribed). The ratio reported is the median of every pair.
     all_pairs = []
-    for w in range(WORKERS):
-        engine = engines()
-        tensor_epoch = run(engine, "tensor", CHECKED_EPOCHS if w == 0 else WARM_EPOCHS)
-        scalar_epoch = run(engine, "scalar", 1)
-        epochs = max(1, math.ceil(scalar_epoch / tensor_epoch))
-        pairs = []
-        for i in range(PAIRS):
-            order = ("scalar", "tensor") if i % 2 == 0 else ("tensor", "scalar")
-            pairs.append({side: run(engine, side, 1 if side == "scalar" else epochs) for side in order})
-        engine.close()
-        all_pairs += pairs
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="batched") as pool:
+        for w in range(WORKERS):
+            scalar_engine, tensor_engine = engines(), engines()
+            tensor_epoch = run(tensor_engine, "tensor", CHECKED_EPOCHS if w == 0 else WARM_EPOCHS)
+            scalar_epoch = min(run(scalar_engine, "scalar", 1) for _ in range(2))
+            epochs = max(1, math.ceil(scalar_epoch / tensor_epoch))
+            for _ in range(PAIRS):
+                scalar = pool.submit(run, scalar_engine, "scalar", 1)
+                tensor = pool.submit(run, tensor_engine, "tensor", epochs)
+                all_pairs.append({"scalar": scalar.result(), "tensor": tensor.result()})
+            scalar_engine.close()
+            tensor_engine.close()
     ratio = statistics.median(p["scalar"] / p["tensor"] for p in all_pairs)
     ms = {side: 1000 * statistics.median(p[side] for p in all_pairs) for side in ("tensor", "scalar")}
     record_property("note", f"one full-batch epoch of the two moons ({B.POINTS} points): your Tensor "
                     f"{fmt_ms(ms['tensor'])} ms, your scalar MLP {fmt_ms(ms['scalar'])} ms, {fmt_ratio(ratio)} less "
-                    f"CPU time with tensors (median of {WORKERS * PAIRS} pairs of runs in {WORKERS} fresh workers)")
+                    f"CPU time with tensors (median of {WORKERS * PAIRS} pairs of runs side by side)")

@@ -144,6 +144,12 @@ class _Capped:
             self.used += usage.cpu
 
 
+def shared_meter(budgets) -> _Capped:
+    """A meter for workers driven from two threads at once (a task timing two sides together), with no
+    cap of its own: the task's budgets, counted under a lock, each exchange's wall time counted half."""
+    return _Capped(budgets, math.inf)
+
+
 class _Uncapped:
     """The baseline's view of the meter: counted alike, but never stopped by the measurement's cap, which a
     slow learner running beside it may have used up (the baseline's own cost is known and bounded)."""
