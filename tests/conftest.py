@@ -93,6 +93,14 @@ def quest_command(*args: str, cwd: Path, env: dict | None = None, timeout: float
                           capture_output=True, text=True, timeout=timeout)
 
 
+def ctrl_c_reaches_it() -> None:
+    """preexec_fn for a child a test sends Ctrl-C (SIGINT): as from a terminal, even when the tests run as a
+    background job, whose shell started them with SIGINT ignored (and Python keeps an ignored SIGINT)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def write_engine(root: Path, source: str, package: str = "ugrad") -> Path:
     pkg = root / package
     pkg.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASICS_ENGINE, quest_command, write_engine
+from conftest import BASICS_ENGINE, ctrl_c_reaches_it, quest_command, write_engine
 from ugrad_quest.cli.quick import command
 
 
@@ -68,7 +68,8 @@ def test_ctrl_c_during_a_check_records_nothing_and_leaves_no_process(course, cli
     cli("start", "basics", "--dir", str(tmp_path))
     write_engine(tmp_path, BASICS_ENGINE.replace("return self.data * 2", "import time; time.sleep(600)"))
     proc = subprocess.Popen([sys.executable, "-m", "ugrad_quest", "check"], cwd=tmp_path, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_reaches_it)
     try:
         deadline = time.monotonic() + 120
         while not [p for p in _processes_naming(tmp_path) if p != proc.pid]:  # the judge's worker, at work

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASICS_ENGINE, write_engine
+from conftest import BASICS_ENGINE, ctrl_c_reaches_it, write_engine
 from ugrad_quest.services import watch as watching
 
 ENGINE = Path("ugrad/engine.py")
@@ -320,7 +320,8 @@ def test_watch_rechecks_when_the_engine_is_saved_and_stops_on_ctrl_c(course, cli
     deadline = time.monotonic() + 600
     # The fixtures set QUEST_HOME and QUEST_QUESTS_DIR in os.environ; the child inherits them.
     proc = subprocess.Popen([sys.executable, "-m", "ugrad_quest", "watch"], cwd=tmp_path, env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                            preexec_fn=ctrl_c_reaches_it)
     try:
         out = Lines(proc.stdout)
         err = Lines(proc.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -278,8 +279,11 @@ class Judging:
             events, killed = self._run(on_progress)
             if getattr(self.proc, "lost", False):
                 # The warm judge died under this check (never the learner's doing: the worker is
-                # another process): judge again, cold.
-                self.results.unlink(missing_ok=True)
+                # another process): judge again, cold, in a folder as fresh as the first judge's (its
+                # workers' folders, engine-1/worker-1 and on, would be in the way).
+                for entry in self.tmpdir.iterdir():
+                    if entry.name != "pytest.ini":
+                        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
                 self.warm = None
                 self._spawn()
                 events, killed = self._run(on_progress)
