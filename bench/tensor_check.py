@@ -29,7 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VALUE = ROOT / "tests" / "fixtures" / "engines" / "iterative_slots"
-TENSOR = ROOT / "tests" / "fixtures" / "engines" / "tensor" / "closures"
+sys.path.insert(0, str(ROOT / "tests"))
+from tensor_engines import tensor_workspace  # noqa: E402  (the closures fixture beside its scalar engine)
 RATIO = re.compile(r"([\d.]+)x less CPU time with tensors")
 
 
@@ -59,7 +60,7 @@ def main() -> None:
         env.pop("QUEST_QUESTS_DIR", None)
         value_ws, tensor_ws = tmpdir / "value", tmpdir / "tensor"
         shutil.copytree(VALUE / "ugrad", value_ws / "ugrad")
-        shutil.copytree(TENSOR / "ugrad", tensor_ws / "ugrad")
+        shutil.copytree(tensor_workspace("closures", tmpdir / "fixture") / "ugrad", tensor_ws / "ugrad")
         for ws, quests in ((value_ws, ["value"]), (tensor_ws, ["value", "tensor"])):
             for q in quests:
                 subprocess.run([*quest, "start", q, "--force", "--dir", str(ws)], env=env, check=True,

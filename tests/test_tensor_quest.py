@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ENGINES, quest_command
+from conftest import quest_command
 from helpers import run_hidden_suite
+from tensor_engines import tensor_workspace
 from ugrad_quest.testkit import tensors as tk
 
-CLOSURES = ENGINES / "tensor" / "closures"
 TASKS = ["elementwise", "broadcast", "reduce", "matmul", "shape", "backprop", "logsumexp", "batched"]
 
 
@@ -38,7 +38,7 @@ def test_start_adds_tensor_py_and_a_correct_engine_passes_every_task(tmp_path: P
     assert task["status"] == "failed" and "Tensor.__init__ is not written yet (task elementwise)" in task["message"]
 
     for name in ("engine.py", "nn.py", "tensor.py"):
-        shutil.copyfile(CLOSURES / "ugrad" / name, ws / "ugrad" / name)
+        shutil.copyfile(tensor_workspace("closures", tmp_path / "fixture") / "ugrad" / name, ws / "ugrad" / name)
     checked = quest_command("check", "--json", cwd=ws)
     report = json.loads(checked.stdout)
     assert [t["id"] for t in report["tasks"]] == TASKS
@@ -85,7 +85,7 @@ def test_the_oracle_agrees_with_central_differences():
 def test_a_wrong_gradient_is_told_with_its_numbers_and_its_cause(tmp_path: Path):
     # The closures engine with transpose's backward left as it was: named by task shape, others pass.
     ws = tmp_path / "transpose_not_undone"
-    shutil.copytree(CLOSURES, ws)
+    shutil.copytree(tensor_workspace("closures", tmp_path / "fixture"), ws)
     source = ws / "ugrad" / "tensor.py"
     source.write_text(source.read_text().replace("self.grad += out.grad.T", "self.grad += out.grad"))
     verdicts = run_hidden_suite("tensor", ws, tasks=["elementwise", "shape"])
@@ -101,7 +101,7 @@ def test_a_wrong_gradient_is_told_with_its_numbers_and_its_cause(tmp_path: Path)
 def test_other_numpy_styles_pass(tmp_path: Path, style: str):
     # Gradients in Fortran order, or data kept as the very array (or view) it was given: all correct.
     ws = tmp_path / style
-    shutil.copytree(CLOSURES, ws)
+    shutil.copytree(tensor_workspace("closures", tmp_path / "fixture"), ws)
     source = ws / "ugrad" / "tensor.py"
     text = source.read_text()
     if style == "fortran_grads":
