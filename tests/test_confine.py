@@ -137,6 +137,22 @@ def test_files_read_write_and_hide(tmp_path: Path):
     assert not (ro / "new.txt").exists()
 
 
+def test_a_file_named_on_its_own_is_readable_inside_a_hidden_folder_and_only_it(tmp_path: Path):
+    # A wheel installs the quests inside the tool's hidden folder: the judge names a quest's helper
+    # module (optimize's baseline, tensor's _batched.py) on its own; the hidden tests beside it stay hidden.
+    tool = tmp_path / "tool"
+    tool.mkdir()
+    (tool / "_helper.py").write_text("HELP = 1\n")
+    (tool / "test_hidden.py").write_text("ANSWER = 1\n")
+    report, results = run("""
+        confine(read=[P["tool"] + "/_helper.py"], write=[], hide=[P["tool"]])
+        results["helper"] = open(P["tool"] + "/_helper.py").read()
+        results["hidden"] = attempt(lambda: open(P["tool"] + "/test_hidden.py").read())
+    """, {"tool": tool})
+    require(report, landlock=True)
+    assert results == {"helper": "HELP = 1\n", "hidden": "PermissionError"}
+
+
 def test_stdlib_and_site_packages_still_import():
     report, results = run("""
         confine()

@@ -462,8 +462,11 @@ def _read_plan(path: str, hidden: list[str]) -> list[tuple[str, str]]:
     only gets READ_DIR (Python's import system lists it for its path cache), and each entry in it
     gets its own rule, except the hidden one, recursing towards every hidden path.
     """
-    if any(_within(path, secret) for secret in hidden):  # hide wins over read
-        return []
+    if any(_within(path, secret) for secret in hidden):
+        # Hide wins over read, but for a file named on its own: the judge names the quest's helper modules
+        # one by one (the optimize baseline, the tensor quest's _batched.py), which a wheel installs inside
+        # the tool's hidden folder, beside the hidden tests that stay unreadable.
+        return [(path, "read")] if os.path.isfile(path) else []
     inside = [secret for secret in hidden if _within(secret, path)]
     if not inside:
         return [(path, "read")]
